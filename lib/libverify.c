@@ -1,0 +1,737 @@
+/*
+ * The public face of the verifier: contexts, trusted keys, loading a
+ * signature store and checking installed files against it.
+ *
+ * Chain of trust: a pinned public key verifies the index; the index gives
+ * the SHA-256 of each package's record file; a record gives the digest,
+ * type, mode and owner of one file.  A detached record checked on its own
+ * is trusted through its own signature instead.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "libverify.h"
+#include "format.h"
+#include "iddb.h"
+#include "keys.h"
+#include "rootfs.h"
+#include "store.h"
+
+#define HASH_BLOCK	(256 * 1024)
+#define MAX_KEYS	64
+
+/* A path of the whole store, for path lookups. */
+struct pathref {
+	const char	*path;
+	size_t		 pkg;
+	size_t		 rec;
+};
+
+struct vfy_ctx {
+	struct err	 err;
+	struct vkey	 keys[MAX_KEYS];
+	size_t		 nkeys;
+	char		*root;
+	int		 rootfd;
+	struct iddb	*ids;
+	unsigned int	 flags;
+	int		 loaded;
+	struct store	 store;
+	struct recfile	*rf;		/* per index package, lazily */
+	int		*rfstate;	/* 0 unread, 1 loaded, else STORE_* */
+	struct err	*rferr;
+	struct pathref	*paths;
+	size_t		 npaths;
+	int		 indexed;
+	unsigned char	*block;
+	EVP_MD_CTX	*md;
+};
+
+static const char *const verdict_names[] = {
+	[VFY_OK] = "OK",
+	[VFY_MODIFIED] = "MODIFIED",
+	[VFY_MISSING] = "MISSING",
+	[VFY_METADATA] = "METADATA",
+	[VFY_NOT_SIGNED] = "NOT_SIGNED",
+	[VFY_BAD_SIGNATURE] = "BAD_SIGNATURE",
+	[VFY_CONFIG_CHANGED] = "CONFIG_CHANGED",
+	[VFY_UNREADABLE] = "UNREADABLE",
+	[VFY_VERSION_MISMATCH] = "VERSION_MISMATCH",
+	[VFY_PACKAGE_NOT_SIGNED] = "PACKAGE_NOT_SIGNED",
+};
+
+const char *
+vfy_version(void)
+{
+	return (VFY_VERSION_STRING);
+}
+
+int
+vfy_version_number(void)
+{
+	return (VFY_VERSION_NUMBER);
+}
+
+const char *
+vfy_verdict_name(enum vfy_verdict v)
+{
+	if ((unsigned int)v >= sizeof(verdict_names) / sizeof(*verdict_names))
+		return ("UNKNOWN");
+	return (verdict_names[v]);
+}
+
+vfy_ctx *
+vfy_new(void)
+{
+	vfy_ctx	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
+	c->rootfd = -1;
+	c->block = malloc(HASH_BLOCK);
+	c->md = EVP_MD_CTX_new();
+	if (c->block == NULL || c->md == NULL) {
+		vfy_free(c);
+		return (NULL);
+	}
+	return (c);
+}
+
+static void
+unload(vfy_ctx *c)
+{
+	size_t	i;
+
+	if (!c->loaded)
+		return;
+	for (i = 0; i < c->store.idx.npkgs; i++)
+		recfile_free(&c->rf[i]);
+	free(c->rf);
+	free(c->rfstate);
+	free(c->rferr);
+	free(c->paths);
+	c->rf = NULL;
+	c->rfstate = NULL;
+	c->rferr = NULL;
+	c->paths = NULL;
+	c->npaths = 0;
+	c->indexed = 0;
+	store_close(&c->store);
+	c->loaded = 0;
+}
+
+void
+vfy_free(vfy_ctx *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	unload(c);
+	for (i = 0; i < c->nkeys; i++)
+		key_free(&c->keys[i]);
+	if (c->rootfd != -1)
+		close(c->rootfd);
+	iddb_free(c->ids);
+	free(c->root);
+	free(c->block);
+	EVP_MD_CTX_free(c->md);
+	free(c);
+}
+
+const char *
+vfy_error(const vfy_ctx *c)
+{
+	return (c->err.msg);
+}
+
+int
+vfy_trust_key_file(vfy_ctx *c, const char *path)
+{
+	struct vkey	k;
+	size_t		i;
+
+	if (c->nkeys == MAX_KEYS)
+		return (err_set(&c->err, "%s: too many trusted keys", path));
+	if (key_load_public(path, &k, &c->err) == -1)
+		return (-1);
+	for (i = 0; i < c->nkeys; i++)
+		if (strcmp(c->keys[i].id, k.id) == 0) {
+			key_free(&k);
+			return (err_set(&c->err, "%s: key %s is already "
+			    "trusted", path, k.id));
+		}
+	c->keys[c->nkeys++] = k;
+	return (0);
+}
+
+int
+vfy_set_root(vfy_ctx *c, const char *root)
+{
+	char	*copy;
+	int	 fd, r;
+
+	if ((copy = strdup(root)) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	if ((r = rootfs_open(root, &fd)) != 0) {
+		free(copy);
+		return (err_set(&c->err, "%s: %s", root, strerror(-r)));
+	}
+	if (c->rootfd != -1)
+		close(c->rootfd);
+	iddb_free(c->ids);
+	c->ids = NULL;
+	free(c->root);
+	c->root = copy;
+	c->rootfd = fd;
+	return (0);
+}
+
+void
+vfy_set_flags(vfy_ctx *c, unsigned int flags)
+{
+	c->flags = flags;
+}
+
+int
+vfy_is_problem(const vfy_ctx *c, enum vfy_verdict v)
+{
+	if (v == VFY_OK)
+		return (0);
+	if (v == VFY_CONFIG_CHANGED)
+		return ((c->flags & VFY_F_CONFIG_IS_TAMPER) != 0);
+	return (1);
+}
+
+int
+vfy_load(vfy_ctx *c, const char *dir)
+{
+	size_t	n;
+
+	if (c->nkeys == 0)
+		return (err_set(&c->err, "no trusted key"));
+	unload(c);
+	if (store_open(&c->store, dir, c->keys, c->nkeys, &c->err) == -1)
+		return (-1);
+	n = c->store.idx.npkgs;
+	c->rf = calloc(n ? n : 1, sizeof(*c->rf));
+	c->rfstate = calloc(n ? n : 1, sizeof(*c->rfstate));
+	c->rferr = calloc(n ? n : 1, sizeof(*c->rferr));
+	c->loaded = 1;
+	if (c->rf == NULL || c->rfstate == NULL || c->rferr == NULL) {
+		unload(c);
+		return (err_set(&c->err, "out of memory"));
+	}
+	return (0);
+}
+
+static int
+need_root(vfy_ctx *c)
+{
+	int	r;
+
+	if (c->rootfd == -1 && vfy_set_root(c, "/") == -1)
+		return (-1);
+	if (c->ids == NULL && (r = iddb_load(c->rootfd, &c->ids)) != 0)
+		return (err_set(&c->err, "%s: cannot read etc/passwd or "
+		    "etc/group: %s", c->root, strerror(-r)));
+	return (0);
+}
+
+/* Returns the load state of package I: 1 loaded, or a STORE_* code. */
+static int
+load_pkg(vfy_ctx *c, size_t i)
+{
+	int	r;
+
+	if (c->rfstate[i] != 0)
+		return (c->rfstate[i]);
+	r = store_load_records(&c->store, &c->store.idx.pkgs[i], &c->rf[i], 0,
+	    &c->rferr[i]);
+	c->rfstate[i] = r == 0 ? 1 : r;
+	return (c->rfstate[i]);
+}
+
+/* Per-file outcome, with room for the detail text. */
+struct outcome {
+	enum vfy_verdict verdict;
+	char		 detail[256];
+};
+
+static void
+set_outcome(struct outcome *o, enum vfy_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_outcome(struct outcome *o, enum vfy_verdict v, const char *fmt, ...)
+{
+	va_list	ap;
+
+	o->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(o->detail, sizeof(o->detail), fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+type_name(enum ftype t)
+{
+	return (t == FT_FILE ? "file" : t == FT_SYMLINK ? "symlink" :
+	    "directory");
+}
+
+static enum ftype
+stat_type(const struct stat *st)
+{
+	if (S_ISREG(st->st_mode))
+		return (FT_FILE);
+	if (S_ISLNK(st->st_mode))
+		return (FT_SYMLINK);
+	if (S_ISDIR(st->st_mode))
+		return (FT_DIR);
+	return ((enum ftype)'?');
+}
+
+/*
+ * Names mean what the root's own etc/passwd and etc/group say.  A name
+ * the root does not know maps to id 0, as pkg does when it installs.
+ */
+static void
+check_owner(vfy_ctx *c, const struct record *r, const struct stat *st,
+    struct outcome *o)
+{
+	uid_t	uid = 0;
+	gid_t	gid = 0;
+
+	(void)iddb_uid(c->ids, r->owner, &uid);
+	(void)iddb_gid(c->ids, r->group, &gid);
+	if (st->st_uid != uid)
+		set_outcome(o, VFY_METADATA, "owner is uid %lu, signed %s "
+		    "(uid %lu)", (unsigned long)st->st_uid, r->owner,
+		    (unsigned long)uid);
+	else if (st->st_gid != gid)
+		set_outcome(o, VFY_METADATA, "group is gid %lu, signed %s "
+		    "(gid %lu)", (unsigned long)st->st_gid, r->group,
+		    (unsigned long)gid);
+}
+
+static void
+check_mode(const struct record *r, const struct stat *st, struct outcome *o)
+{
+	unsigned int	mode = (unsigned int)st->st_mode & 07777;
+
+	/* A symlink's mode means nothing on Linux and little on FreeBSD. */
+	if (r->type != FT_SYMLINK && mode != r->mode)
+		set_outcome(o, VFY_METADATA, "mode is %04o, signed %04o", mode,
+		    r->mode);
+}
+
+static int
+hash_fd(vfy_ctx *c, int fd, unsigned char *md, uint64_t *len)
+{
+	ssize_t		n;
+	unsigned int	mdlen;
+
+	*len = 0;
+	if (EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1)
+		return (-1);
+	for (;;) {
+		n = read(fd, c->block, HASH_BLOCK);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (EVP_DigestUpdate(c->md, c->block, (size_t)n) != 1)
+			return (-1);
+		*len += (uint64_t)n;
+	}
+	return (EVP_DigestFinal_ex(c->md, md, &mdlen) == 1 ? 0 : -1);
+}
+
+static void
+content_changed(const struct record *r, struct outcome *o, const char *what)
+{
+	if (r->config)
+		set_outcome(o, VFY_CONFIG_CHANGED, "%s", what);
+	else
+		set_outcome(o, VFY_MODIFIED, "%s", what);
+}
+
+/*
+ * Hash through the descriptor that was opened without following a
+ * symlink, and judge by what that descriptor is, not by an earlier
+ * lstat: the file may be swapped in between.
+ */
+static void
+check_regular(vfy_ctx *c, int dirfd, const char *name, const struct record *r,
+    struct outcome *o)
+{
+	struct stat	 st;
+	unsigned char	 md[32];
+	uint64_t	 len;
+	int		 fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			set_outcome(o, VFY_METADATA, "is a symlink, signed as "
+			    "a file");
+		else if (errno == ENOENT)
+			set_outcome(o, VFY_MISSING, "removed while checked");
+		else
+			set_outcome(o, VFY_UNREADABLE, "%s", strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) == -1) {
+		set_outcome(o, VFY_UNREADABLE, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_outcome(o, VFY_METADATA, "is not a regular file");
+		goto out;
+	}
+	if ((uint64_t)st.st_size != r->size) {
+		char	what[96];
+
+		snprintf(what, sizeof(what), "size is %lld, signed %llu",
+		    (long long)st.st_size, (unsigned long long)r->size);
+		content_changed(r, o, what);
+		goto out;
+	}
+	if (hash_fd(c, fd, md, &len) == -1) {
+		set_outcome(o, VFY_UNREADABLE, "read error: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (len != r->size || memcmp(md, r->sha256, 32) != 0) {
+		content_changed(r, o, "content differs");
+		goto out;
+	}
+	check_mode(r, &st, o);
+	if (o->verdict == VFY_OK)
+		check_owner(c, r, &st, o);
+out:
+	close(fd);
+}
+
+static void
+check_symlink(vfy_ctx *c, int dirfd, const char *name, const struct record *r,
+    const struct stat *st, struct outcome *o)
+{
+	char		 target[4096];
+	unsigned char	 md[32];
+	unsigned int	 mdlen;
+	ssize_t		 n;
+
+	n = readlinkat(dirfd, name, target, sizeof(target));
+	if (n < 0 || (size_t)n >= sizeof(target)) {
+		set_outcome(o, VFY_UNREADABLE, "readlink: %s",
+		    n < 0 ? strerror(errno) : "target too long");
+		return;
+	}
+	if (EVP_Digest(target, (size_t)n, md, &mdlen, EVP_sha256(),
+	    NULL) != 1 || (uint64_t)n != r->size ||
+	    memcmp(md, r->sha256, 32) != 0) {
+		target[n] = '\0';
+		set_outcome(o, VFY_MODIFIED, "symlink target changed");
+		return;
+	}
+	check_owner(c, r, st, o);
+}
+
+static void
+check_file(vfy_ctx *c, const struct record *r, struct outcome *o)
+{
+	struct stat	st;
+	char		name[256];
+	int		dirfd, e;
+
+	set_outcome(o, VFY_OK, "%s", "");
+	if ((e = rootfs_parent(c->rootfd, r->path, &dirfd, name,
+	    sizeof(name))) != 0) {
+		if (e == -ENOENT || e == -ENOTDIR)
+			set_outcome(o, VFY_MISSING, "%s", "");
+		else
+			set_outcome(o, VFY_UNREADABLE, "%s", strerror(-e));
+		return;
+	}
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			set_outcome(o, VFY_MISSING, "%s", "");
+		else
+			set_outcome(o, VFY_UNREADABLE, "%s", strerror(errno));
+		close(dirfd);
+		return;
+	}
+	if (stat_type(&st) != r->type) {
+		set_outcome(o, VFY_METADATA, "is a %s, signed as a %s",
+		    S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ||
+		    S_ISDIR(st.st_mode) ? type_name(stat_type(&st)) :
+		    "special file", type_name(r->type));
+	} else if (r->type == FT_FILE)
+		check_regular(c, dirfd, name, r, o);
+	else if (r->type == FT_SYMLINK)
+		check_symlink(c, dirfd, name, r, &st, o);
+	else {
+		check_mode(r, &st, o);
+		if (o->verdict == VFY_OK)
+			check_owner(c, r, &st, o);
+	}
+	close(dirfd);
+}
+
+static int
+report(vfy_ctx *c, vfy_report_fn fn, void *arg, enum vfy_verdict v,
+    const char *path, const char *pkg, const char *detail, int *problems)
+{
+	struct vfy_result	res;
+
+	if (vfy_is_problem(c, v))
+		*problems = 1;
+	res.verdict = v;
+	res.path = path;
+	res.package = pkg;
+	res.detail = detail ? detail : "";
+	return (fn(&res, arg));
+}
+
+static void
+pkg_label(const struct index_pkg *p, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s-%s", p->name, p->version);
+}
+
+/* Find package I's records for all paths, once, for path lookups. */
+static int
+pathref_cmp(const void *a, const void *b)
+{
+	const struct pathref	*x = a, *y = b;
+	int			 r;
+
+	if ((r = strcmp(x->path, y->path)) != 0)
+		return (r);
+	return (x->pkg < y->pkg ? -1 : x->pkg > y->pkg);
+}
+
+static int
+index_paths(vfy_ctx *c)
+{
+	size_t	i, j, n = 0;
+
+	if (c->indexed)
+		return (0);
+	for (i = 0; i < c->store.idx.npkgs; i++)
+		if (load_pkg(c, i) == 1)
+			n += c->rf[i].n;
+	if (n > 0 && (c->paths = calloc(n, sizeof(*c->paths))) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	for (i = 0; i < c->store.idx.npkgs; i++) {
+		if (c->rfstate[i] != 1)
+			continue;
+		for (j = 0; j < c->rf[i].n; j++) {
+			c->paths[c->npaths].path = c->rf[i].recs[j].path;
+			c->paths[c->npaths].pkg = i;
+			c->paths[c->npaths].rec = j;
+			c->npaths++;
+		}
+	}
+	qsort(c->paths, c->npaths, sizeof(*c->paths), pathref_cmp);
+	c->indexed = 1;
+	return (0);
+}
+
+/*
+ * A path that no valid record claims is NOT_SIGNED, unless a record file
+ * failed verification: then the claim may be in it, and the answer is
+ * BAD_SIGNATURE.
+ */
+static int
+unclaimed(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg,
+    int *problems)
+{
+	size_t	i;
+	char	label[256];
+
+	for (i = 0; i < c->store.idx.npkgs; i++) {
+		if (c->rfstate[i] == STORE_BAD) {
+			pkg_label(&c->store.idx.pkgs[i], label, sizeof(label));
+			return (report(c, fn, arg, VFY_BAD_SIGNATURE, path,
+			    label, c->rferr[i].msg, problems));
+		}
+	}
+	return (report(c, fn, arg, VFY_NOT_SIGNED, path, NULL, "", problems));
+}
+
+int
+vfy_check_path(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg)
+{
+	struct pathref	*p;
+	struct outcome	 o, first;
+	size_t		 lo, hi;
+	const struct record *r;
+	char		 label[256], firstlabel[256];
+	int		 problems = 0;
+
+	if (!c->loaded)
+		return (err_set(&c->err, "no signatures loaded"));
+	if (need_root(c) == -1 || index_paths(c) == -1)
+		return (-1);
+	/* The first entry for PATH: several packages may ship it. */
+	lo = 0;
+	hi = c->npaths;
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c->paths[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == c->npaths || strcmp(c->paths[lo].path, path) != 0) {
+		unclaimed(c, path, fn, arg, &problems);
+		return (problems);
+	}
+	p = &c->paths[lo];
+	/* Any full match is OK. */
+	first.verdict = VFY_OK;
+	firstlabel[0] = '\0';
+	for (; p < c->paths + c->npaths && strcmp(p->path, path) == 0; p++) {
+		r = &c->rf[p->pkg].recs[p->rec];
+		check_file(c, r, &o);
+		pkg_label(&c->store.idx.pkgs[p->pkg], label, sizeof(label));
+		if (o.verdict == VFY_OK) {
+			report(c, fn, arg, VFY_OK, path, label, "", &problems);
+			return (problems);
+		}
+		if (firstlabel[0] == '\0') {
+			first = o;
+			memcpy(firstlabel, label, sizeof(label));
+		}
+	}
+	report(c, fn, arg, first.verdict, path, firstlabel, first.detail,
+	    &problems);
+	return (problems);
+}
+
+/* NAME is a package name, or name-version. */
+static int
+find_pkg(vfy_ctx *c, const char *name, size_t *out)
+{
+	const struct index_pkg	*p;
+	char			*copy, *dash;
+
+	if ((p = store_find(&c->store, name, NULL)) == NULL) {
+		if ((copy = strdup(name)) == NULL)
+			return (err_set(&c->err, "out of memory"));
+		if ((dash = strrchr(copy, '-')) != NULL) {
+			*dash = '\0';
+			p = store_find(&c->store, copy, dash + 1);
+		}
+		free(copy);
+	}
+	if (p == NULL)
+		return (-1);
+	*out = (size_t)(p - c->store.idx.pkgs);
+	return (0);
+}
+
+int
+vfy_check_package(vfy_ctx *c, const char *name, vfy_report_fn fn, void *arg)
+{
+	struct outcome	 o;
+	size_t		 i = 0, j;
+	char		 label[256];
+	int		 problems = 0, st;
+
+	if (!c->loaded)
+		return (err_set(&c->err, "no signatures loaded"));
+	if (need_root(c) == -1)
+		return (-1);
+	if (find_pkg(c, name, &i) == -1) {
+		report(c, fn, arg, VFY_PACKAGE_NOT_SIGNED, "", name,
+		    "no signed record for this package", &problems);
+		return (problems);
+	}
+	pkg_label(&c->store.idx.pkgs[i], label, sizeof(label));
+	if ((st = load_pkg(c, i)) != 1) {
+		if (st == STORE_MISSING)
+			return (err_set(&c->err, "%s", c->rferr[i].msg));
+		report(c, fn, arg, VFY_BAD_SIGNATURE, "", label,
+		    c->rferr[i].msg, &problems);
+		return (problems);
+	}
+	for (j = 0; j < c->rf[i].n; j++) {
+		check_file(c, &c->rf[i].recs[j], &o);
+		if (report(c, fn, arg, o.verdict, c->rf[i].recs[j].path, label,
+		    o.detail, &problems) != 0)
+			break;
+	}
+	return (problems);
+}
+
+static const struct vkey *
+key_by_id(const vfy_ctx *c, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nkeys; i++)
+		if (strcmp(c->keys[i].id, id) == 0)
+			return (&c->keys[i]);
+	return (NULL);
+}
+
+/*
+ * Check the file a single detached record names, trusting the record's
+ * own signature.  Proves authenticity, not freshness: only the index
+ * tells whether the record is still current.
+ */
+int
+vfy_check_record(vfy_ctx *c, const char *line, vfy_report_fn fn, void *arg)
+{
+	struct record	 r;
+	struct outcome	 o;
+	struct err	 sub;
+	const struct vkey *k;
+	char		*copy, label[256];
+	size_t		 len;
+	int		 problems = 0;
+
+	if (need_root(c) == -1)
+		return (-1);
+	len = strlen(line);
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if ((copy = malloc(len + 1)) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	memcpy(copy, line, len);
+	if (record_parse(copy, len, &r, &sub) == -1) {
+		free(copy);
+		return (err_set(&c->err, "record: %s", sub.msg));
+	}
+	snprintf(label, sizeof(label), "%s-%s", r.pkg.name, r.pkg.version);
+	if ((k = key_by_id(c, r.pkg.keyid)) == NULL ||
+	    !record_verify(&r, k)) {
+		report(c, fn, arg, VFY_BAD_SIGNATURE, r.path, label,
+		    k ? "signature does not verify" :
+		    "signed by a key that is not trusted", &problems);
+		free(copy);
+		return (problems);
+	}
+	check_file(c, &r, &o);
+	report(c, fn, arg, o.verdict, r.path, label, o.detail, &problems);
+	free(copy);
+	return (problems);
+}
