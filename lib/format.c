@@ -86,8 +86,8 @@ record_statement(struct buf *b, const struct record *r)
 	return (add_raw(b, r->config ? "c" : "-"));
 }
 
-static int
-signed_message(struct buf *m, const char *domain, const char *text,
+int
+fmt_signed_message(struct buf *m, const char *domain, const char *text,
     size_t len)
 {
 	m->len = 0;
@@ -108,7 +108,7 @@ record_sign(struct buf *out, const struct record *r, const struct vkey *k,
 	int		 ret = -1;
 
 	if (record_statement(&st, r) == -1 ||
-	    signed_message(&msg, FMT_RECORD_DOMAIN, st.data, st.len) == -1) {
+	    fmt_signed_message(&msg, FMT_RECORD_DOMAIN, st.data, st.len) == -1) {
 		err_set(e, "%s: cannot encode record", r->path);
 		goto out;
 	}
@@ -252,7 +252,7 @@ record_verify(const struct record *r, const struct vkey *k)
 
 	ok = strcmp(r->pkg.keyid, k->id) == 0 &&
 	    record_statement(&st, r) == 0 &&
-	    signed_message(&msg, FMT_RECORD_DOMAIN, st.data, st.len) == 0 &&
+	    fmt_signed_message(&msg, FMT_RECORD_DOMAIN, st.data, st.len) == 0 &&
 	    key_verify(k, msg.data, msg.len, r->sig, r->siglen);
 	buf_free(&st);
 	buf_free(&msg);
@@ -282,24 +282,20 @@ index_pkg_cmp(const void *a, const void *b)
  * index_pkg_cmp() and unique by name and version.
  */
 int
-index_format(struct buf *out, const struct index *idx, const struct vkey *k,
-    struct err *e)
+index_body(struct buf *out, const struct index *idx, const char *keyid)
 {
-	struct buf		 msg = { 0 };
 	const struct index_pkg	*p;
-	unsigned char		 sig[KEY_SIG_MAX];
-	size_t			 i, siglen;
-	int			 ret = -1;
+	size_t			 i;
 
 	out->len = 0;
 	if (buf_printf(out, "%s\nkey %s\nrepo ", FMT_INDEX_MAGIC,
-	    k->id) == -1 || field_encode(out, idx->repo,
+	    keyid) == -1 || field_encode(out, idx->repo,
 	    strlen(idx->repo)) == -1 ||
 	    buf_printf(out, "\nserial %llu\ncreated %lld\nexpires %lld\n"
 	    "packages %zu\n", (unsigned long long)idx->serial,
 	    (long long)idx->created, (long long)idx->expires,
 	    idx->npkgs) == -1)
-		goto oom;
+		return (-1);
 	for (i = 0; i < idx->npkgs; i++) {
 		p = &idx->pkgs[i];
 		if (add_raw(out, "P") == -1 || add_field(out, p->name) == -1 ||
@@ -312,19 +308,43 @@ index_format(struct buf *out, const struct index *idx, const struct vkey *k,
 		    add_hex(out, p->record_sha256, 32) == -1 ||
 		    add_u64(out, p->record_size) == -1 ||
 		    add_u64(out, p->nfiles) == -1 || buf_addc(out, '\n') == -1)
-			goto oom;
+			return (-1);
 	}
-	if (signed_message(&msg, FMT_INDEX_DOMAIN, out->data, out->len) == -1)
-		goto oom;
-	if (key_sign(k, msg.data, msg.len, sig, &siglen, e) == -1)
-		goto out;
+	return (0);
+}
+
+/* Finish an index body with its signature line. */
+int
+index_append_sig(struct buf *out, const unsigned char *sig, size_t siglen)
+{
 	if (buf_addstr(out, "sig ") == -1 || b64_encode(sig, siglen,
 	    out) == -1 || buf_addc(out, '\n') == -1)
-		goto oom;
+		return (-1);
+	return (0);
+}
+
+int
+index_format(struct buf *out, const struct index *idx, const struct vkey *k,
+    struct err *e)
+{
+	struct buf	 msg = { 0 };
+	unsigned char	 sig[KEY_SIG_MAX];
+	size_t		 siglen;
+	int		 ret = -1;
+
+	if (index_body(out, idx, k->id) == -1 ||
+	    fmt_signed_message(&msg, FMT_INDEX_DOMAIN, out->data,
+	    out->len) == -1) {
+		err_set(e, "cannot encode index");
+		goto out;
+	}
+	if (key_sign(k, msg.data, msg.len, sig, &siglen, e) == -1)
+		goto out;
+	if (index_append_sig(out, sig, siglen) == -1) {
+		err_set(e, "cannot encode index");
+		goto out;
+	}
 	ret = 0;
-	goto out;
-oom:
-	err_set(e, "cannot encode index");
 out:
 	buf_free(&msg);
 	return (ret);
@@ -395,7 +415,7 @@ index_check(const char *text, size_t len, const struct vkey *k,
 		    keyid, k->id));
 	if (find_sig(text, len, &signedlen, sig, &siglen) == -1)
 		return (err_set(e, "index has no well-formed signature line"));
-	if (signed_message(&msg, FMT_INDEX_DOMAIN, text, signedlen) == -1)
+	if (fmt_signed_message(&msg, FMT_INDEX_DOMAIN, text, signedlen) == -1)
 		return (err_set(e, "out of memory"));
 	ok = key_verify(k, msg.data, msg.len, sig, siglen);
 	buf_free(&msg);

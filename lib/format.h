@@ -17,6 +17,7 @@
 #define FMT_DIR			"filesigs"
 #define FMT_INDEX		"index"
 #define FMT_RECORDS		"records"
+#define FMT_KEYS		"keys"
 #define FMT_RECORD_SUFFIX	".rec"
 #define FMT_INDEX_MAGIC		"pkg-filesigs-index 1"
 #define FMT_RECORD_TAG		"F1"
@@ -94,6 +95,9 @@ struct index {
 
 int	index_format(struct buf *, const struct index *, const struct vkey *,
 	    struct err *);
+int	index_body(struct buf *, const struct index *, const char *);
+int	index_append_sig(struct buf *, const unsigned char *, size_t);
+int	fmt_signed_message(struct buf *, const char *, const char *, size_t);
 int	index_keyid(const char *, size_t, char *, struct err *);
 int	index_check(const char *, size_t, const struct vkey *, struct err *);
 int	index_parse(const char *, size_t, struct index *, struct err *);

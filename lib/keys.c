@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/store.h>
 
 #include "keys.h"
 
@@ -178,6 +179,35 @@ key_load_public(const char *path, struct vkey *k, struct err *e)
 }
 
 /*
+ * A key named by an OpenSSL store URI (pkcs11:, file:, or any scheme a
+ * loaded provider handles), for keys that live in a token or an HSM.
+ */
+static int
+key_load_uri(const char *uri, struct vkey *k, struct err *e)
+{
+	OSSL_STORE_CTX	*sc;
+	OSSL_STORE_INFO	*info;
+	EVP_PKEY	*pk = NULL;
+	struct err	 sub;
+
+	if ((sc = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL)) == NULL)
+		return (err_ssl(e, "%s: cannot open key store", uri));
+	while (pk == NULL && !OSSL_STORE_eof(sc)) {
+		if ((info = OSSL_STORE_load(sc)) == NULL)
+			break;
+		if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
+			pk = OSSL_STORE_INFO_get1_PKEY(info);
+		OSSL_STORE_INFO_free(info);
+	}
+	OSSL_STORE_close(sc);
+	if (pk == NULL)
+		return (err_ssl(e, "%s: no private key found", uri));
+	if (key_from_pkey(pk, k, &sub) == -1)
+		return (err_set(e, "%s: %s", uri, sub.msg));
+	return (0);
+}
+
+/*
  * A secret key file must not be readable by anyone but its owner: a key
  * that others could have copied no longer proves who signed.
  */
@@ -192,6 +222,8 @@ key_load_secret(const char *path, struct vkey *k, struct err *e)
 	int		 fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 && errno == ENOENT && strchr(path, ':') != NULL)
+		return (key_load_uri(path, k, e));
 	if (fd == -1)
 		return (err_set(e, "%s: %s", path, strerror(errno)));
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {

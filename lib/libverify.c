@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "libverify.h"
@@ -25,9 +27,9 @@
 #include "keys.h"
 #include "rootfs.h"
 #include "store.h"
+#include "trust.h"
 
 #define HASH_BLOCK	(256 * 1024)
-#define MAX_KEYS	64
 
 /* A path of the whole store, for path lookups. */
 struct pathref {
@@ -38,8 +40,8 @@ struct pathref {
 
 struct vfy_ctx {
 	struct err	 err;
-	struct vkey	 keys[MAX_KEYS];
-	size_t		 nkeys;
+	struct trust	 trust;
+	char		*statefile;
 	char		*root;
 	int		 rootfd;
 	struct iddb	*ids;
@@ -132,13 +134,11 @@ unload(vfy_ctx *c)
 void
 vfy_free(vfy_ctx *c)
 {
-	size_t	i;
-
 	if (c == NULL)
 		return;
 	unload(c);
-	for (i = 0; i < c->nkeys; i++)
-		key_free(&c->keys[i]);
+	trust_free(&c->trust);
+	free(c->statefile);
 	if (c->rootfd != -1)
 		close(c->rootfd);
 	iddb_free(c->ids);
@@ -157,20 +157,24 @@ vfy_error(const vfy_ctx *c)
 int
 vfy_trust_key_file(vfy_ctx *c, const char *path)
 {
-	struct vkey	k;
-	size_t		i;
+	return (trust_add_key_file(&c->trust, path, &c->err));
+}
 
-	if (c->nkeys == MAX_KEYS)
-		return (err_set(&c->err, "%s: too many trusted keys", path));
-	if (key_load_public(path, &k, &c->err) == -1)
-		return (-1);
-	for (i = 0; i < c->nkeys; i++)
-		if (strcmp(c->keys[i].id, k.id) == 0) {
-			key_free(&k);
-			return (err_set(&c->err, "%s: key %s is already "
-			    "trusted", path, k.id));
-		}
-	c->keys[c->nkeys++] = k;
+int
+vfy_trust_dir(vfy_ctx *c, const char *dir)
+{
+	return (trust_add_dir(&c->trust, dir, &c->err));
+}
+
+int
+vfy_set_state_file(vfy_ctx *c, const char *path)
+{
+	char	*copy = NULL;
+
+	if (path != NULL && (copy = strdup(path)) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	free(c->statefile);
+	c->statefile = copy;
 	return (0);
 }
 
@@ -212,16 +216,170 @@ vfy_is_problem(const vfy_ctx *c, enum vfy_verdict v)
 	return (1);
 }
 
+static void
+fmt_time(int64_t t, char *buf, size_t n)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, n, "%lld", (long long)t);
+}
+
+/*
+ * The state file remembers, per key, the highest index serial accepted
+ * and the digest of that index.  It is JSON:
+ *	{"version":1,"keys":{"<key id>":{"serial":N,"index":"<sha256>"}}}
+ */
+static int
+state_read(vfy_ctx *c, json_t **out)
+{
+	struct buf	 b = { 0 };
+	json_error_t	 je;
+	json_t		*st, *keys;
+
+	if (read_whole(AT_FDCWD, c->statefile, 64 * 1024 * 1024, &b) == -1) {
+		buf_free(&b);
+		if (errno != ENOENT)
+			return (err_set(&c->err, "%s: %s", c->statefile,
+			    strerror(errno)));
+		*out = json_pack("{s:i,s:{}}", "version", 1, "keys");
+		return (*out ? 0 : err_set(&c->err, "out of memory"));
+	}
+	st = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, &je);
+	buf_free(&b);
+	keys = json_object_get(st, "keys");
+	if (st == NULL || !json_is_object(keys) ||
+	    json_integer_value(json_object_get(st, "version")) != 1) {
+		json_decref(st);
+		return (err_set(&c->err, "%s: not a pkg-verify state file; "
+		    "refusing to guess the serials it held", c->statefile));
+	}
+	*out = st;
+	return (0);
+}
+
+static int
+state_write(vfy_ctx *c, json_t *st)
+{
+	char	*text, *dir, *slash;
+	int	 dfd, r;
+
+	if ((text = json_dumps(st, JSON_SORT_KEYS | JSON_INDENT(1))) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	if ((dir = strdup(c->statefile)) == NULL) {
+		free(text);
+		return (err_set(&c->err, "out of memory"));
+	}
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = dfd == -1 ? -1 : write_atomic(dfd, slash ? strrchr(c->statefile,
+	    '/') + 1 : c->statefile, text, strlen(text), 0644);
+	if (r == -1)
+		err_set(&c->err, "%s: %s", c->statefile, strerror(errno));
+	if (dfd != -1)
+		close(dfd);
+	free(dir);
+	free(text);
+	return (r);
+}
+
+/*
+ * Refuse an index older than one already seen for its key (a rollback),
+ * and a second, different index with the same serial.
+ */
+static int
+check_serial(vfy_ctx *c, const char *dir)
+{
+	const struct index	*idx = &c->store.idx;
+	json_t			*st, *ent;
+	const char		*seen;
+	char			 hex[65];
+	json_int_t		 prev;
+	int			 r = 0;
+
+	if (c->statefile == NULL)
+		return (0);
+	if (state_read(c, &st) == -1)
+		return (-1);
+	hex_encode(c->store.index_sha256, 32, hex);
+	ent = json_object_get(json_object_get(st, "keys"), idx->keyid);
+	prev = json_integer_value(json_object_get(ent, "serial"));
+	seen = json_string_value(json_object_get(ent, "index"));
+	if (ent != NULL && (uint64_t)prev > idx->serial)
+		r = err_set(&c->err, "%s: index serial %llu is older than "
+		    "serial %lld already accepted for key %s: refusing a "
+		    "rollback", dir, (unsigned long long)idx->serial,
+		    (long long)prev, idx->keyid);
+	else if (ent != NULL && (uint64_t)prev == idx->serial &&
+	    seen != NULL && strcmp(seen, hex) != 0)
+		r = err_set(&c->err, "%s: a different index with serial %llu "
+		    "was accepted before for key %s", dir,
+		    (unsigned long long)idx->serial, idx->keyid);
+	else if (ent == NULL || (uint64_t)prev < idx->serial) {
+		ent = json_pack("{s:I,s:s}", "serial",
+		    (json_int_t)idx->serial, "index", hex);
+		if (ent == NULL || json_object_set_new(json_object_get(st,
+		    "keys"), idx->keyid, ent) == -1)
+			r = err_set(&c->err, "out of memory");
+		else
+			r = state_write(c, st);
+	}
+	json_decref(st);
+	return (r);
+}
+
+static int
+check_fresh(vfy_ctx *c, const char *dir)
+{
+	const struct index	*idx = &c->store.idx;
+	char			 when[64];
+
+	if ((int64_t)time(NULL) > idx->expires) {
+		fmt_time(idx->expires, when, sizeof(when));
+		if (!(c->flags & VFY_F_ALLOW_EXPIRED))
+			return (err_set(&c->err, "%s: index expired at %s; "
+			    "refusing it (it may be a replay of old "
+			    "signatures)", dir, when));
+	}
+	return (check_serial(c, dir));
+}
+
+int
+vfy_index_info(const vfy_ctx *c, struct vfy_index_info *info)
+{
+	if (!c->loaded)
+		return (-1);
+	memset(info, 0, sizeof(*info));
+	info->serial = c->store.idx.serial;
+	info->created = c->store.idx.created;
+	info->expires = c->store.idx.expires;
+	info->expired = (int64_t)time(NULL) > c->store.idx.expires;
+	info->key_id = c->store.idx.keyid;
+	info->repository = c->store.idx.repo;
+	info->packages = c->store.idx.npkgs;
+	return (0);
+}
+
 int
 vfy_load(vfy_ctx *c, const char *dir)
 {
 	size_t	n;
 
-	if (c->nkeys == 0)
+	if (trust_empty(&c->trust))
 		return (err_set(&c->err, "no trusted key"));
 	unload(c);
-	if (store_open(&c->store, dir, c->keys, c->nkeys, &c->err) == -1)
+	if (store_open(&c->store, dir, &c->trust, &c->err) == -1)
 		return (-1);
+	if (check_fresh(c, dir) == -1) {
+		store_close(&c->store);
+		return (-1);
+	}
 	n = c->store.idx.npkgs;
 	c->rf = calloc(n ? n : 1, sizeof(*c->rf));
 	c->rfstate = calloc(n ? n : 1, sizeof(*c->rfstate));
@@ -682,17 +840,6 @@ vfy_check_package(vfy_ctx *c, const char *name, vfy_report_fn fn, void *arg)
 	return (problems);
 }
 
-static const struct vkey *
-key_by_id(const vfy_ctx *c, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < c->nkeys; i++)
-		if (strcmp(c->keys[i].id, id) == 0)
-			return (&c->keys[i]);
-	return (NULL);
-}
-
 /*
  * Check the file a single detached record names, trusting the record's
  * own signature.  Proves authenticity, not freshness: only the index
@@ -722,11 +869,11 @@ vfy_check_record(vfy_ctx *c, const char *line, vfy_report_fn fn, void *arg)
 		return (err_set(&c->err, "record: %s", sub.msg));
 	}
 	snprintf(label, sizeof(label), "%s-%s", r.pkg.name, r.pkg.version);
-	if ((k = key_by_id(c, r.pkg.keyid)) == NULL ||
-	    !record_verify(&r, k)) {
+	k = trust_resolve(&c->trust, c->loaded ? c->store.dirfd : -1,
+	    r.pkg.keyid, &sub);
+	if (k == NULL || !record_verify(&r, k)) {
 		report(c, fn, arg, VFY_BAD_SIGNATURE, r.path, label,
-		    k ? "signature does not verify" :
-		    "signed by a key that is not trusted", &problems);
+		    k ? "signature does not verify" : sub.msg, &problems);
 		free(copy);
 		return (problems);
 	}

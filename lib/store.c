@@ -41,17 +41,6 @@ store_resolve_repo(const char *dir, int *repofd, struct err *e)
 	return (0);
 }
 
-static const struct vkey *
-pick_key(const char *keyid, const struct vkey *keys, size_t nkeys)
-{
-	size_t	i;
-
-	for (i = 0; i < nkeys; i++)
-		if (strcmp(keys[i].id, keyid) == 0)
-			return (&keys[i]);
-	return (NULL);
-}
-
 /*
  * DIR is a repository (or poudriere package directory) holding
  * filesigs/, or a filesigs directory itself, such as an offline copy.
@@ -82,8 +71,7 @@ open_dirs(struct store *s, const char *dir, struct err *e)
 }
 
 int
-store_open(struct store *s, const char *dir, const struct vkey *keys,
-    size_t nkeys, struct err *e)
+store_open(struct store *s, const char *dir, struct trust *t, struct err *e)
 {
 	struct buf	 text = { 0 };
 	struct err	 sub;
@@ -101,9 +89,8 @@ store_open(struct store *s, const char *dir, const struct vkey *keys,
 		err_set(e, "%s: index: %s", dir, sub.msg);
 		goto fail;
 	}
-	if ((s->key = pick_key(keyid, keys, nkeys)) == NULL) {
-		err_set(e, "%s: index is signed by key %s, which is not "
-		    "trusted", dir, keyid);
+	if ((s->key = trust_resolve(t, s->dirfd, keyid, &sub)) == NULL) {
+		err_set(e, "%s: index: %s", dir, sub.msg);
 		goto fail;
 	}
 	if (index_check(text.data, text.len, s->key, &sub) == -1 ||
@@ -111,6 +98,8 @@ store_open(struct store *s, const char *dir, const struct vkey *keys,
 		err_set(e, "%s: index: %s", dir, sub.msg);
 		goto fail;
 	}
+	EVP_Digest(text.data, text.len, s->index_sha256, NULL, EVP_sha256(),
+	    NULL);
 	buf_free(&text);
 	return (0);
 fail:

@@ -8,12 +8,14 @@
 #define VFY_STORE_H
 
 #include "format.h"
+#include "trust.h"
 
 struct store {
 	int		 repofd;	/* repository, or -1 for a bare copy */
 	int		 dirfd;		/* the filesigs directory */
 	int		 recfd;		/* its records directory */
 	struct index	 idx;
+	unsigned char	 index_sha256[32];
 	const struct vkey *key;		/* the key that signed idx */
 };
 
@@ -28,7 +30,7 @@ struct recfile {
 #define STORE_BAD	(-3)	/* present but not what the index signed */
 
 int	store_resolve_repo(const char *, int *, struct err *);
-int	store_open(struct store *, const char *, const struct vkey *, size_t,
+int	store_open(struct store *, const char *, struct trust *,
 	    struct err *);
 int	store_load_records(const struct store *, const struct index_pkg *,
 	    struct recfile *, int, struct err *);

@@ -405,6 +405,67 @@ fail:
 	return (-1);
 }
 
+/* SHA-256 of a regular file, read without following a final symlink. */
+int
+file_sha256(int dirfd, const char *name, unsigned char *md, uint64_t *size)
+{
+	EVP_MD_CTX	*ctx;
+	struct stat	 st;
+	unsigned char	*blk;
+	ssize_t		 n;
+	int		 fd, ret = -1;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK);
+	if (fd == -1)
+		return (-1);
+	ctx = EVP_MD_CTX_new();
+	blk = malloc(256 * 1024);
+	if (ctx == NULL || blk == NULL || fstat(fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode) ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	*size = 0;
+	while ((n = read(fd, blk, 256 * 1024)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		if (EVP_DigestUpdate(ctx, blk, (size_t)n) != 1)
+			goto out;
+		*size += (uint64_t)n;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, NULL) == 1)
+		ret = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	free(blk);
+	close(fd);
+	return (ret);
+}
+
+int
+file_sha256_is(int dirfd, const char *name, const unsigned char *want)
+{
+	unsigned char	md[32];
+	uint64_t	size;
+
+	return (file_sha256(dirfd, name, md, &size) == 0 &&
+	    memcmp(md, want, 32) == 0);
+}
+
+int
+file_sha256_is_text(int dirfd, const char *name, const void *data,
+    size_t len)
+{
+	unsigned char	md[32];
+
+	if (EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL) != 1)
+		return (0);
+	return (file_sha256_is(dirfd, name, md));
+}
+
 void
 secure_wipe(void *p, size_t n)
 {

@@ -56,6 +56,9 @@ int	parse_u64(const char *, size_t, uint64_t *);
 int	write_atomic(int, const char *, const void *, size_t, int);
 
 int	read_whole(int, const char *, size_t, struct buf *);
+int	file_sha256(int, const char *, unsigned char *, uint64_t *);
+int	file_sha256_is(int, const char *, const unsigned char *);
+int	file_sha256_is_text(int, const char *, const void *, size_t);
 
 void	secure_wipe(void *, size_t);
 

@@ -5,14 +5,21 @@
  *	sign-repo keygen [-t type] secretkey publickey
  *	sign-repo sign -k secretkey [-j jobs] [-q] [-n name] [-e days]
  *	    [-t time] repodir
- *	sign-repo verify -p publickey [-q] repodir
+ *	sign-repo sign --signing-command cmd -p publickey [...] repodir
+ *	sign-repo sign-batch -k secretkey
+ *	sign-repo verify -p publickey | -T trustdir [-q] repodir
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <poll.h>
+#include <signal.h>
 
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -28,6 +35,7 @@
 #include "keys.h"
 #include "pkgread.h"
 #include "store.h"
+#include "trust.h"
 #include "util.h"
 
 #define DEFAULT_EXPIRY_DAYS	90
@@ -44,7 +52,11 @@ usage(void)
 	    "       sign-repo sign -k secretkey [-j jobs] [-q] [-n name] "
 	    "[-e days]\n"
 	    "                 [-t time] repodir\n"
-	    "       sign-repo verify -p publickey [-q] repodir\n");
+	    "       sign-repo sign --signing-command command -p publickey "
+	    "[...] repodir\n"
+	    "       sign-repo sign-batch -k secretkey\n"
+	    "       sign-repo verify -p publickey | -T trustdir [-q] "
+	    "repodir\n");
 	exit(2);
 }
 
@@ -203,6 +215,241 @@ find_packages(int repofd, const char *repodir, struct pkglist *l)
 }
 
 /*
+ * Signing backends.  A local key signs in the worker threads.  A signing
+ * command holds the key elsewhere: it is started once, and batches of
+ * messages go to it one package at a time (see pkg-filesigs(5)).  Every
+ * signature that comes back is verified before it is used.
+ */
+
+#define PROTO_GREETING	"pkg-filesigs-signer 1"
+#define PROTO_LINE_MAX	(16 * 1024)
+
+struct backend {
+	const struct vkey *key;		/* secret, or the pinned public key */
+	int		 remote;
+	pid_t		 pid;
+	FILE		*to;
+	int		 fromfd;
+	char		 rbuf[PROTO_LINE_MAX];
+	size_t		 rstart;
+	size_t		 rend;
+	int		 timeout;	/* seconds */
+	int		 broken;	/* out of step after an error */
+	pthread_mutex_t	 lock;
+	const char	*cmd;
+};
+
+
+static int
+read_line(FILE *fp, char *line, size_t n)
+{
+	size_t	len;
+
+	if (fgets(line, (int)n, fp) == NULL)
+		return (-1);
+	len = strlen(line);
+	if (len == 0 || line[len - 1] != '\n')
+		return (-1);
+	line[len - 1] = '\0';
+	return (0);
+}
+
+/*
+ * A line from the signing command, waiting at most the configured time:
+ * a command that neither answers nor exits must not hang the build.
+ */
+static int
+read_reply(struct backend *b, char *line, size_t n)
+{
+	struct pollfd	 pfd;
+	char		*nl;
+	ssize_t		 r;
+	size_t		 len;
+
+	for (;;) {
+		nl = memchr(b->rbuf + b->rstart, '\n', b->rend - b->rstart);
+		if (nl != NULL) {
+			len = (size_t)(nl - (b->rbuf + b->rstart));
+			if (len >= n)
+				return (-1);
+			memcpy(line, b->rbuf + b->rstart, len);
+			line[len] = '\0';
+			b->rstart += len + 1;
+			return (0);
+		}
+		if (b->rstart > 0) {
+			memmove(b->rbuf, b->rbuf + b->rstart,
+			    b->rend - b->rstart);
+			b->rend -= b->rstart;
+			b->rstart = 0;
+		}
+		if (b->rend == sizeof(b->rbuf))
+			return (-1);
+		pfd.fd = b->fromfd;
+		pfd.events = POLLIN;
+		do
+			r = poll(&pfd, 1, b->timeout * 1000);
+		while (r == -1 && errno == EINTR);
+		if (r <= 0)
+			return (-1);
+		r = read(b->fromfd, b->rbuf + b->rend, sizeof(b->rbuf) -
+		    b->rend);
+		if (r <= 0)
+			return (-1);
+		b->rend += (size_t)r;
+	}
+}
+
+static void
+backend_start(struct backend *b, const char *cmd)
+{
+	int	in[2], out[2];
+	char	line[256];
+
+	if (pipe(in) == -1 || pipe(out) == -1)
+		err(2, "pipe");
+	/* A command that dies is reported, not a reason to be killed. */
+	signal(SIGPIPE, SIG_IGN);
+	switch (b->pid = fork()) {
+	case -1:
+		err(2, "fork");
+	case 0:
+		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1)
+			_exit(127);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	if ((b->to = fdopen(in[1], "w")) == NULL)
+		err(2, "fdopen");
+	b->fromfd = out[0];
+	b->remote = 1;
+	b->cmd = cmd;
+	if (read_reply(b, line, sizeof(line)) == -1 ||
+	    strncmp(line, PROTO_GREETING " ", strlen(PROTO_GREETING) + 1) != 0)
+		errx(2, "signing command \"%s\" did not answer with the "
+		    "signing protocol", cmd);
+	if (strcmp(line + strlen(PROTO_GREETING) + 1, b->key->id) != 0)
+		errx(2, "signing command \"%s\" holds key %s, not the "
+		    "expected %s", cmd, line + strlen(PROTO_GREETING) + 1,
+		    b->key->id);
+}
+
+static void
+backend_stop(struct backend *b)
+{
+	int	status;
+
+	if (!b->remote)
+		return;
+	fclose(b->to);
+	close(b->fromfd);
+	if (waitpid(b->pid, &status, 0) == -1)
+		err(2, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		errx(2, "signing command \"%s\" failed (status %d)", b->cmd,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+static int
+remote_batch(struct backend *b, struct buf *msgs, size_t n,
+    struct buf *sigs, struct err *e)
+{
+	struct buf	 enc = { 0 };
+	char		*line;
+	char		 want[32];
+	size_t		 i;
+	int		 ret = -1;
+
+	if ((line = malloc(PROTO_LINE_MAX)) == NULL)
+		return (err_set(e, "out of memory"));
+	line[0] = '\0';
+	pthread_mutex_lock(&b->lock);
+	if (b->broken) {
+		err_set(e, "signing command failed earlier");
+		goto out;
+	}
+	fprintf(b->to, "SIGN %zu\n", n);
+	for (i = 0; i < n; i++) {
+		enc.len = 0;
+		if (b64_encode((unsigned char *)msgs[i].data, msgs[i].len,
+		    &enc) == -1) {
+			err_set(e, "out of memory");
+			goto out;
+		}
+		fprintf(b->to, "%s\n", enc.data);
+	}
+	if (fflush(b->to) == EOF) {
+		err_set(e, "signing command: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(want, sizeof(want), "SIGS %zu", n);
+	if (read_reply(b, line, PROTO_LINE_MAX) == -1 ||
+	    strcmp(line, want) != 0) {
+		err_set(e, "signing command gave no signatures%s%.200s",
+		    strncmp(line, "ERROR ", 6) == 0 ? ": " : "",
+		    strncmp(line, "ERROR ", 6) == 0 ? line + 6 : "");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char	sig[KEY_SIG_MAX];
+		size_t		siglen;
+
+		if (read_reply(b, line, PROTO_LINE_MAX) == -1 ||
+		    b64_decode(line, strlen(line), sig, sizeof(sig),
+		    &siglen) == -1) {
+			err_set(e, "signing command: malformed signature");
+			goto out;
+		}
+		if (!key_verify(b->key, msgs[i].data, msgs[i].len, sig,
+		    siglen)) {
+			err_set(e, "signing command returned a signature "
+			    "that does not verify with key %s", b->key->id);
+			goto out;
+		}
+		sigs[i].len = 0;
+		if (buf_add(&sigs[i], sig, siglen) == -1) {
+			err_set(e, "out of memory");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (ret == -1)
+		b->broken = 1;
+	pthread_mutex_unlock(&b->lock);
+	buf_free(&enc);
+	free(line);
+	return (ret);
+}
+
+/* Sign N messages; SIGS[i] receives the signature of MSGS[i]. */
+static int
+backend_sign(struct backend *b, struct buf *msgs, size_t n, struct buf *sigs,
+    struct err *e)
+{
+	unsigned char	sig[KEY_SIG_MAX];
+	size_t		i, siglen;
+
+	if (b->remote)
+		return (n == 0 ? 0 : remote_batch(b, msgs, n, sigs, e));
+	for (i = 0; i < n; i++) {
+		if (key_sign(b->key, msgs[i].data, msgs[i].len, sig, &siglen,
+		    e) == -1)
+			return (-1);
+		sigs[i].len = 0;
+		if (buf_add(&sigs[i], sig, siglen) == -1)
+			return (err_set(e, "out of memory"));
+	}
+	return (0);
+}
+
+/*
  * sign
  */
 
@@ -212,15 +459,17 @@ struct job {
 	struct pkg_archive pa;
 	uint64_t	 bytes;
 	uint64_t	 sigbytes;
+	int		 reused;
 	int		 failed;
 	struct err	 err;
 };
 
 struct signer {
-	const struct vkey *key;
+	struct backend	*be;
 	const char	*repo;
 	int		 repofd;
 	int		 recfd;
+	const struct index *prev;	/* verified previous index, or NULL */
 	struct job	*jobs;
 	size_t		 njobs;
 	size_t		 next;
@@ -232,7 +481,7 @@ record_from_entry(struct record *r, const struct signer *s,
     const struct pkg_archive *pa, const struct pkg_entry *e)
 {
 	memset(r, 0, sizeof(*r));
-	r->pkg.keyid = s->key->id;
+	r->pkg.keyid = s->be->key->id;
 	r->pkg.repo = s->repo;
 	r->pkg.abi = pa->abi;
 	r->pkg.origin = pa->origin;
@@ -263,7 +512,8 @@ store_recfile(struct signer *s, const struct buf *b, struct job *j)
 	j->ip.record_size = b->len;
 	record_name(md, name);
 	if (fstatat(s->recfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == b->len)
+	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == b->len &&
+	    file_sha256_is(s->recfd, name, md))
 		return (0);
 	if (write_atomic(s->recfd, name, b->data, b->len, 0644) == -1)
 		return (err_set(&j->err, "%s/%s: %s", FMT_RECORDS, name,
@@ -271,23 +521,106 @@ store_recfile(struct signer *s, const struct buf *b, struct job *j)
 	return (0);
 }
 
+static void
+free_bufs(struct buf *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		buf_free(&v[i]);
+	free(v);
+}
+
+static int
+sign_records(struct signer *s, struct job *j, struct buf *out)
+{
+	struct pkg_archive	*pa = &j->pa;
+	struct record		 r;
+	struct buf		*st, *msg, *sig;
+	struct err		 sub;
+	size_t			 i, n = pa->nentries;
+	int			 ret = -1;
+
+	st = calloc(n ? n : 1, sizeof(*st));
+	msg = calloc(n ? n : 1, sizeof(*msg));
+	sig = calloc(n ? n : 1, sizeof(*sig));
+	if (st == NULL || msg == NULL || sig == NULL) {
+		err_set(&j->err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		record_from_entry(&r, s, pa, &pa->entries[i]);
+		if (record_statement(&st[i], &r) == -1 ||
+		    fmt_signed_message(&msg[i], FMT_RECORD_DOMAIN,
+		    st[i].data, st[i].len) == -1) {
+			err_set(&j->err, "%s: %s: cannot encode record",
+			    j->relpath, r.path);
+			goto out;
+		}
+	}
+	if (backend_sign(s->be, msg, n, sig, &sub) == -1) {
+		err_set(&j->err, "%s: %s", j->relpath, sub.msg);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (buf_add(out, st[i].data, st[i].len) == -1 ||
+		    buf_addc(out, ' ') == -1 || b64_encode((unsigned char *)
+		    sig[i].data, sig[i].len, out) == -1 ||
+		    buf_addc(out, '\n') == -1) {
+			err_set(&j->err, "out of memory");
+			goto out;
+		}
+	ret = 0;
+out:
+	free_bufs(st, n);
+	free_bufs(msg, n);
+	free_bufs(sig, n);
+	return (ret);
+}
+
+/*
+ * Reuse the records of a package whose archive is byte for byte the one
+ * the previous index signed, and whose record file is still intact.
+ */
+static int
+try_reuse(struct signer *s, struct job *j)
+{
+	const struct index_pkg	*p;
+	unsigned char		 md[32];
+	uint64_t		 size;
+	char			 name[80];
+	size_t			 i;
+
+	if (s->prev == NULL)
+		return (0);
+	for (i = 0, p = NULL; i < s->prev->npkgs; i++)
+		if (strcmp(s->prev->pkgs[i].archive, j->relpath) == 0) {
+			p = &s->prev->pkgs[i];
+			break;
+		}
+	if (p == NULL || file_sha256(s->repofd, j->relpath, md, &size) == -1 ||
+	    size != p->archive_size || memcmp(md, p->archive_sha256, 32) != 0)
+		return (0);
+	record_name(p->record_sha256, name);
+	if (!file_sha256_is(s->recfd, name, p->record_sha256))
+		return (0);
+	j->ip = *p;
+	j->reused = 1;
+	return (1);
+}
+
 static int
 sign_one(struct signer *s, struct job *j)
 {
 	struct pkg_archive	*pa = &j->pa;
-	struct record		 r;
 	struct buf		 out = { 0 };
-	size_t			 i;
 	int			 ret = -1;
 
+	if (try_reuse(s, j))
+		return (0);
 	if (pkg_read(s->repofd, j->relpath, pa, &j->err) == -1)
 		return (-1);
-	for (i = 0; i < pa->nentries; i++) {
-		record_from_entry(&r, s, pa, &pa->entries[i]);
-		if (record_sign(&out, &r, s->key, &j->err) == -1)
-			goto out;
-	}
-	if (store_recfile(s, &out, j) == -1)
+	if (sign_records(s, j, &out) == -1 || store_recfile(s, &out, j) == -1)
 		goto out;
 	j->ip.name = pa->name;
 	j->ip.version = pa->version;
@@ -359,16 +692,19 @@ ensure_dir(int at, const char *name, const char *label)
 }
 
 /*
- * The serial of the index already there, which the new one must exceed.
- * It is read, not trusted: a damaged index stops the run rather than
- * being silently replaced.
+ * The index already there.  Its serial is read even when it cannot be
+ * verified, since the new one must exceed it; its records are reused
+ * only when it verifies with our key and names the same repository.  A
+ * damaged index stops the run rather than being silently replaced.
  */
-static uint64_t
-previous_serial(int dirfd, const char *label, struct index *prev)
+static int
+previous_index(int dirfd, const char *label, const struct vkey *k,
+    const char *repo, struct index *prev)
 {
 	struct buf	b = { 0 };
 	struct err	e;
 	char		keyid[KEY_ID_LEN + 1];
+	int		trusted;
 
 	memset(prev, 0, sizeof(*prev));
 	if (read_whole(dirfd, FMT_INDEX, FMT_INDEX_MAX, &b) == -1) {
@@ -380,8 +716,10 @@ previous_serial(int dirfd, const char *label, struct index *prev)
 	    index_parse(b.data, b.len, prev, &e) == -1)
 		errx(2, "%s/%s: %s; move it away to start afresh", label,
 		    FMT_INDEX, e.msg);
+	trusted = index_check(b.data, b.len, k, &e) == 0 &&
+	    strcmp(prev->repo, repo) == 0;
 	buf_free(&b);
-	return (prev->serial);
+	return (trusted);
 }
 
 static int
@@ -426,6 +764,25 @@ collect_garbage(int recfd, const struct index *now, const struct index *prev)
 		unlinkat(recfd, de->d_name, 0);
 	}
 	closedir(d);
+}
+
+/* Publish the public key with the signatures, named by its id. */
+static void
+publish_key(int sigfd, const struct vkey *k, const char *label)
+{
+	struct buf	pem = { 0 };
+	char		name[KEY_ID_LEN + 8];
+	int		fd;
+
+	fd = ensure_dir(sigfd, FMT_KEYS, label);
+	snprintf(name, sizeof(name), "%s.pub", k->id);
+	if (key_public_pem(k, &pem) == -1)
+		errx(2, "cannot encode public key");
+	if (!file_sha256_is_text(fd, name, pem.data, pem.len) &&
+	    write_atomic(fd, name, pem.data, pem.len, 0644) == -1)
+		err(2, "%s/%s/%s", label, FMT_KEYS, name);
+	buf_free(&pem);
+	close(fd);
 }
 
 /* poudriere publishes a build through top-level links; add ours. */
@@ -488,12 +845,11 @@ now_seconds(void)
 }
 
 static int
-dup_check(struct job *jobs, size_t n, struct index_pkg *sorted)
+dup_check(struct index_pkg *sorted, size_t n)
 {
 	size_t	i;
 	int	bad = 0;
 
-	(void)jobs;
 	for (i = 1; i < n; i++)
 		if (index_pkg_cmp(&sorted[i - 1], &sorted[i]) == 0) {
 			warnx("%s and %s: both are %s-%s", sorted[i - 1].archive,
@@ -505,110 +861,168 @@ dup_check(struct job *jobs, size_t n, struct index_pkg *sorted)
 }
 
 static void
-write_index(struct signer *s, int sigfd, const char *repodir, int64_t when,
-    int days, uint64_t serial, uint64_t *idxbytes)
+write_index(struct signer *s, int sigfd, const char *repodir,
+    struct index *idx, uint64_t *idxbytes)
 {
-	struct index	 idx = { 0 };
-	struct buf	 out = { 0 };
+	struct buf	 out = { 0 }, msg = { 0 }, sig = { 0 };
 	struct err	 e;
 	size_t		 i;
 
-	idx.repo = s->repo;
-	idx.serial = serial;
-	idx.created = when;
-	idx.expires = when + (int64_t)days * 86400;
-	idx.npkgs = s->njobs;
-	if ((idx.pkgs = calloc(s->njobs ? s->njobs : 1,
-	    sizeof(*idx.pkgs))) == NULL)
+	idx->npkgs = s->njobs;
+	if ((idx->pkgs = calloc(s->njobs ? s->njobs : 1,
+	    sizeof(*idx->pkgs))) == NULL)
 		err(2, NULL);
 	for (i = 0; i < s->njobs; i++)
-		idx.pkgs[i] = s->jobs[i].ip;
-	qsort(idx.pkgs, idx.npkgs, sizeof(*idx.pkgs), index_pkg_cmp);
-	if (dup_check(s->jobs, idx.npkgs, idx.pkgs))
+		idx->pkgs[i] = s->jobs[i].ip;
+	qsort(idx->pkgs, idx->npkgs, sizeof(*idx->pkgs), index_pkg_cmp);
+	if (dup_check(idx->pkgs, idx->npkgs))
 		errx(1, "%s: packages are ambiguous; signatures not replaced",
 		    repodir);
-	if (index_format(&out, &idx, s->key, &e) == -1)
-		errx(2, "%s", e.msg);
+	if (index_body(&out, idx, s->be->key->id) == -1 ||
+	    fmt_signed_message(&msg, FMT_INDEX_DOMAIN, out.data,
+	    out.len) == -1)
+		errx(2, "cannot encode index");
+	if (backend_sign(s->be, &msg, 1, &sig, &e) == -1)
+		errx(2, "%s: index: %s; signatures not replaced", repodir,
+		    e.msg);
+	if (index_append_sig(&out, (unsigned char *)sig.data, sig.len) == -1)
+		errx(2, "cannot encode index");
 	if (write_atomic(sigfd, FMT_INDEX, out.data, out.len, 0644) == -1)
 		err(2, "%s/%s/%s", repodir, FMT_DIR, FMT_INDEX);
 	*idxbytes = out.len;
-	free(idx.pkgs);
+	free(idx->pkgs);
+	idx->pkgs = NULL;
 	buf_free(&out);
+	buf_free(&msg);
+	buf_free(&sig);
 }
 
-static int
-cmd_sign(int argc, char **argv)
-{
-	struct signer	 s = { 0 };
-	struct vkey	 key;
-	struct err	 e;
-	struct pkglist	 l = { 0 };
-	struct index	 prev, now;
-	struct buf	 nb = { 0 };
-	const char	*keyfile = NULL, *name = NULL, *topt = NULL, *repodir;
-	uint64_t	 files = 0, bytes = 0, sigbytes = 0, idxbytes = 0;
-	int64_t		 when;
-	double		 t0 = now_seconds();
-	int		 ch, jobs = default_jobs(), days = DEFAULT_EXPIRY_DAYS;
-	int		 sigfd, failed = 0;
-	size_t		 i;
-	char		 label[PATH_MAX];
+struct sign_opts {
+	const char	*keyfile;
+	const char	*pubfile;
+	const char	*command;
+	const char	*name;
+	const char	*time;
+	int		 jobs;
+	int		 days;
+	int		 timeout;
+};
 
-	while ((ch = getopt(argc, argv, "e:j:k:n:qt:")) != -1) {
+static void
+sign_options(int argc, char **argv, struct sign_opts *o, int *ind)
+{
+	static const struct option longopts[] = {
+		{ "signing-command", required_argument, NULL, 'S' },
+		{ "signing-timeout", required_argument, NULL, 'W' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	ch;
+
+	o->jobs = default_jobs();
+	o->days = DEFAULT_EXPIRY_DAYS;
+	o->timeout = 300;
+	while ((ch = getopt_long(argc, argv, "e:j:k:n:p:qt:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'e':
-			days = atoi(optarg);
-			if (days < 1 || days > 3650)
+			o->days = atoi(optarg);
+			if (o->days < 1 || o->days > 3650)
 				errx(2, "-e: days must be 1 to 3650");
 			break;
 		case 'j':
-			jobs = atoi(optarg);
-			if (jobs < 1 || jobs > MAX_JOBS)
+			o->jobs = atoi(optarg);
+			if (o->jobs < 1 || o->jobs > MAX_JOBS)
 				errx(2, "-j: jobs must be 1 to %d", MAX_JOBS);
 			break;
 		case 'k':
-			keyfile = optarg;
+			o->keyfile = optarg;
 			break;
 		case 'n':
-			name = optarg;
+			o->name = optarg;
+			break;
+		case 'p':
+			o->pubfile = optarg;
 			break;
 		case 'q':
 			quiet = 1;
 			break;
+		case 'S':
+			o->command = optarg;
+			break;
 		case 't':
-			topt = optarg;
+			o->time = optarg;
+			break;
+		case 'W':
+			o->timeout = atoi(optarg);
+			if (o->timeout < 1 || o->timeout > 86400)
+				errx(2, "--signing-timeout: 1 to 86400 seconds");
 			break;
 		default:
 			usage();
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1 || keyfile == NULL)
+	*ind = optind;
+	if ((o->keyfile == NULL) == (o->command == NULL))
+		errx(2, "sign: give either -k secretkey or --signing-command");
+	if (o->command != NULL && o->pubfile == NULL)
+		errx(2, "--signing-command needs -p publickey, the key that "
+		    "the command must sign with");
+}
+
+static int
+cmd_sign(int argc, char **argv)
+{
+	struct sign_opts o = { 0 };
+	struct signer	 s = { 0 };
+	struct backend	 be = { 0 };
+	struct vkey	 key;
+	struct err	 e;
+	struct pkglist	 l = { 0 };
+	struct index	 prev, now, idx = { 0 };
+	struct buf	 nb = { 0 };
+	const char	*repodir;
+	uint64_t	 files = 0, bytes = 0, sigbytes = 0, idxbytes = 0;
+	double		 t0 = now_seconds();
+	int		 ind, sigfd, failed = 0;
+	size_t		 i, reused = 0, signed_files = 0;
+	char		 label[PATH_MAX];
+
+	sign_options(argc, argv, &o, &ind);
+	if (argc - ind != 1)
 		usage();
-	repodir = argv[0];
-	when = sign_time(topt);
-	if (name == NULL)
-		name = default_repo_name(repodir);
-	if (*name == '\0' || strpbrk(name, "\n\r") != NULL)
+	repodir = argv[ind];
+	idx.created = sign_time(o.time);
+	idx.expires = idx.created + (int64_t)o.days * 86400;
+	idx.repo = o.name ? o.name : default_repo_name(repodir);
+	if (*idx.repo == '\0' || strpbrk(idx.repo, "\n\r") != NULL)
 		errx(2, "-n: invalid repository name");
-	if (key_load_secret(keyfile, &key, &e) == -1)
+	if ((o.keyfile ? key_load_secret(o.keyfile, &key, &e) :
+	    key_load_public(o.pubfile, &key, &e)) == -1)
 		errx(2, "%s", e.msg);
+	be.key = &key;
+	be.timeout = o.timeout;
+	pthread_mutex_init(&be.lock, NULL);
+	if (o.command != NULL)
+		backend_start(&be, o.command);
 	if (store_resolve_repo(repodir, &s.repofd, &e) == -1)
 		errx(2, "%s", e.msg);
 	find_packages(s.repofd, repodir, &l);
 	snprintf(label, sizeof(label), "%s/%s", repodir, FMT_DIR);
 	sigfd = ensure_dir(s.repofd, FMT_DIR, label);
 	s.recfd = ensure_dir(sigfd, FMT_RECORDS, label);
-	s.key = &key;
-	s.repo = name;
+	s.be = &be;
+	s.repo = idx.repo;
 	s.njobs = l.n;
 	if ((s.jobs = calloc(l.n ? l.n : 1, sizeof(*s.jobs))) == NULL)
 		err(2, NULL);
 	for (i = 0; i < l.n; i++)
 		s.jobs[i].relpath = l.v[i];
-	previous_serial(sigfd, label, &prev);
-	run_jobs(&s, jobs);
+	if (previous_index(sigfd, label, &key, idx.repo, &prev))
+		s.prev = &prev;
+	/* Higher than before, and not below the time, should it be lost. */
+	idx.serial = prev.serial + 1 > (uint64_t)idx.created ?
+	    prev.serial + 1 : (uint64_t)idx.created;
+	run_jobs(&s, o.jobs);
 	for (i = 0; i < s.njobs; i++) {
 		if (s.jobs[i].failed) {
 			warnx("%s/%s", repodir, s.jobs[i].err.msg);
@@ -618,11 +1032,17 @@ cmd_sign(int argc, char **argv)
 		files += s.jobs[i].ip.nfiles;
 		bytes += s.jobs[i].bytes;
 		sigbytes += s.jobs[i].sigbytes;
+		if (s.jobs[i].reused)
+			reused++;
+		else
+			signed_files += s.jobs[i].ip.nfiles;
 	}
 	if (failed)
 		errx(1, "%s: %d package%s refused; signatures not replaced",
 		    repodir, failed, failed == 1 ? "" : "s");
-	write_index(&s, sigfd, repodir, when, days, prev.serial + 1, &idxbytes);
+	publish_key(sigfd, &key, label);
+	write_index(&s, sigfd, repodir, &idx, &idxbytes);
+	backend_stop(&be);
 	if (read_whole(sigfd, FMT_INDEX, FMT_INDEX_MAX, &nb) == 0 &&
 	    index_parse(nb.data, nb.len, &now, &e) == 0) {
 		collect_garbage(s.recfd, &now, &prev);
@@ -631,11 +1051,11 @@ cmd_sign(int argc, char **argv)
 	buf_free(&nb);
 	link_poudriere(repodir);
 	if (!quiet)
-		printf("sign-repo: %zu packages, %llu files, %llu bytes hashed, "
-		    "%llu signatures, %llu bytes of signature data, %.2f s\n",
-		    s.njobs, (unsigned long long)files,
-		    (unsigned long long)bytes,
-		    (unsigned long long)(files + 1),
+		printf("sign-repo: %zu packages (%zu reused), %llu files, "
+		    "%llu bytes hashed, %zu signatures, %llu bytes of "
+		    "signature data, %.2f s\n", s.njobs, reused,
+		    (unsigned long long)files, (unsigned long long)bytes,
+		    signed_files + 1,
 		    (unsigned long long)(sigbytes + idxbytes),
 		    now_seconds() - t0);
 	for (i = 0; i < s.njobs; i++)
@@ -645,6 +1065,85 @@ cmd_sign(int argc, char **argv)
 	free(l.v);
 	free(s.jobs);
 	index_free(&prev);
+	key_free(&key);
+	return (0);
+}
+
+/*
+ * sign-batch: the signing host's end of --signing-command.  It signs only
+ * messages that carry one of the format's domain strings, so the key
+ * cannot be used to sign anything else through it.
+ */
+static int
+allowed_message(const unsigned char *m, size_t n)
+{
+	static const char *const dom[] = {
+		FMT_RECORD_DOMAIN, FMT_INDEX_DOMAIN,
+	};
+	size_t	i, dl;
+
+	for (i = 0; i < sizeof(dom) / sizeof(*dom); i++) {
+		dl = strlen(dom[i]) + 1;
+		if (n > dl && memcmp(m, dom[i], dl) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+cmd_sign_batch(int argc, char **argv)
+{
+	struct vkey	 key;
+	struct err	 e;
+	struct buf	 out = { 0 };
+	unsigned char	*msg, sig[KEY_SIG_MAX];
+	char		*line;
+	size_t		 n, i, mlen, siglen;
+	const char	*keyfile = NULL;
+	int		 ch;
+
+	while ((ch = getopt(argc, argv, "k:")) != -1) {
+		if (ch != 'k')
+			usage();
+		keyfile = optarg;
+	}
+	if (keyfile == NULL || optind != argc)
+		usage();
+	if (key_load_secret(keyfile, &key, &e) == -1)
+		errx(2, "%s", e.msg);
+	line = malloc(PROTO_LINE_MAX);
+	msg = malloc(PROTO_LINE_MAX);
+	if (line == NULL || msg == NULL)
+		err(2, NULL);
+	printf("%s %s\n", PROTO_GREETING, key.id);
+	fflush(stdout);
+	while (read_line(stdin, line, PROTO_LINE_MAX) == 0) {
+		if (sscanf(line, "SIGN %zu", &n) != 1 || n > 10000000) {
+			printf("ERROR bad request\n");
+			errx(2, "bad request");
+		}
+		out.len = 0;
+		buf_printf(&out, "SIGS %zu\n", n);
+		for (i = 0; i < n; i++) {
+			if (read_line(stdin, line, PROTO_LINE_MAX) == -1 ||
+			    b64_decode(line, strlen(line), msg,
+			    PROTO_LINE_MAX, &mlen) == -1 ||
+			    !allowed_message(msg, mlen)) {
+				printf("ERROR message refused\n");
+				errx(2, "message refused");
+			}
+			if (key_sign(&key, msg, mlen, sig, &siglen, &e) == -1)
+				errx(2, "%s", e.msg);
+			b64_encode(sig, siglen, &out);
+			buf_addc(&out, '\n');
+		}
+		if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+		    fflush(stdout) == EOF)
+			err(2, "stdout");
+	}
+	buf_free(&out);
+	free(line);
+	free(msg);
 	key_free(&key);
 	return (0);
 }
@@ -731,17 +1230,22 @@ static int
 cmd_verify(int argc, char **argv)
 {
 	struct store	 st;
-	struct vkey	 key;
+	struct trust	 trust = { 0 };
 	struct err	 e;
 	struct pkglist	 l = { 0 };
-	const char	*pubfile = NULL, *repodir;
+	const char	*repodir;
 	size_t		 i, j, files = 0;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "p:q")) != -1) {
+	while ((ch = getopt(argc, argv, "p:qT:")) != -1) {
 		switch (ch) {
 		case 'p':
-			pubfile = optarg;
+			if (trust_add_key_file(&trust, optarg, &e) == -1)
+				errx(2, "%s", e.msg);
+			break;
+		case 'T':
+			if (trust_add_dir(&trust, optarg, &e) == -1)
+				errx(2, "%s", e.msg);
 			break;
 		case 'q':
 			quiet = 1;
@@ -752,12 +1256,10 @@ cmd_verify(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || pubfile == NULL)
+	if (argc != 1 || trust_empty(&trust))
 		usage();
 	repodir = argv[0];
-	if (key_load_public(pubfile, &key, &e) == -1)
-		errx(2, "%s", e.msg);
-	if (store_open(&st, repodir, &key, 1, &e) == -1)
+	if (store_open(&st, repodir, &trust, &e) == -1)
 		errx(2, "%s", e.msg);
 	if (st.repofd == -1)
 		errx(2, "%s: a repository with its All/ directory is needed",
@@ -783,7 +1285,7 @@ cmd_verify(int argc, char **argv)
 		    (unsigned long long)st.idx.serial, st.idx.npkgs, files,
 		    problems, problems == 1 ? "" : "s");
 	store_close(&st);
-	key_free(&key);
+	trust_free(&trust);
 	return (problems ? 1 : 0);
 }
 
@@ -803,5 +1305,7 @@ main(int argc, char **argv)
 		return (cmd_sign(argc, argv));
 	if (strcmp(cmd, "verify") == 0)
 		return (cmd_verify(argc, argv));
+	if (strcmp(cmd, "sign-batch") == 0)
+		return (cmd_sign_batch(argc, argv));
 	usage();
 }
