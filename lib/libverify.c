@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +26,24 @@
 #include "format.h"
 #include "iddb.h"
 #include "keys.h"
+#include "pkgdb.h"
 #include "rootfs.h"
 #include "store.h"
 #include "trust.h"
 
 #define HASH_BLOCK	(256 * 1024)
+
+/*
+ * What one thread needs to check files: its own buffer and digest
+ * context.  Everything else it reads from the context is not changed
+ * while checks run.
+ */
+struct worker {
+	struct vfy_ctx	*c;
+	unsigned char	*block;
+	EVP_MD_CTX	*md;
+	uint64_t	 bytes;
+};
 
 /* A path of the whole store, for path lookups. */
 struct pathref {
@@ -54,8 +68,11 @@ struct vfy_ctx {
 	struct pathref	*paths;
 	size_t		 npaths;
 	int		 indexed;
-	unsigned char	*block;
-	EVP_MD_CTX	*md;
+	struct worker	 w;		/* for checks in the caller's thread */
+	int		 jobs;
+	vfy_progress_fn	 progress;
+	void		*progress_arg;
+	char		*dbdir;
 };
 
 static const char *const verdict_names[] = {
@@ -91,6 +108,25 @@ vfy_verdict_name(enum vfy_verdict v)
 	return (verdict_names[v]);
 }
 
+static int
+worker_init(struct worker *w, vfy_ctx *c)
+{
+	w->c = c;
+	w->bytes = 0;
+	w->block = malloc(HASH_BLOCK);
+	w->md = EVP_MD_CTX_new();
+	return (w->block == NULL || w->md == NULL ? -1 : 0);
+}
+
+static void
+worker_free(struct worker *w)
+{
+	free(w->block);
+	EVP_MD_CTX_free(w->md);
+	w->block = NULL;
+	w->md = NULL;
+}
+
 vfy_ctx *
 vfy_new(void)
 {
@@ -99,9 +135,8 @@ vfy_new(void)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (NULL);
 	c->rootfd = -1;
-	c->block = malloc(HASH_BLOCK);
-	c->md = EVP_MD_CTX_new();
-	if (c->block == NULL || c->md == NULL) {
+	c->jobs = 1;
+	if (worker_init(&c->w, c) == -1) {
 		vfy_free(c);
 		return (NULL);
 	}
@@ -143,8 +178,8 @@ vfy_free(vfy_ctx *c)
 		close(c->rootfd);
 	iddb_free(c->ids);
 	free(c->root);
-	free(c->block);
-	EVP_MD_CTX_free(c->md);
+	worker_free(&c->w);
+	free(c->dbdir);
 	free(c);
 }
 
@@ -204,6 +239,34 @@ void
 vfy_set_flags(vfy_ctx *c, unsigned int flags)
 {
 	c->flags = flags;
+}
+
+int
+vfy_set_jobs(vfy_ctx *c, int jobs)
+{
+	if (jobs < 1 || jobs > 256)
+		return (err_set(&c->err, "jobs must be 1 to 256"));
+	c->jobs = jobs;
+	return (0);
+}
+
+int
+vfy_set_dbdir(vfy_ctx *c, const char *dir)
+{
+	char	*copy = NULL;
+
+	if (dir != NULL && (copy = strdup(dir)) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	free(c->dbdir);
+	c->dbdir = copy;
+	return (0);
+}
+
+void
+vfy_set_progress(vfy_ctx *c, vfy_progress_fn fn, void *arg)
+{
+	c->progress = fn;
+	c->progress_arg = arg;
 }
 
 int
@@ -464,9 +527,10 @@ stat_type(const struct stat *st)
  * the root does not know maps to id 0, as pkg does when it installs.
  */
 static void
-check_owner(vfy_ctx *c, const struct record *r, const struct stat *st,
+check_owner(struct worker *w, const struct record *r, const struct stat *st,
     struct outcome *o)
 {
+	const vfy_ctx	*c = w->c;
 	uid_t	uid = 0;
 	gid_t	gid = 0;
 
@@ -494,16 +558,16 @@ check_mode(const struct record *r, const struct stat *st, struct outcome *o)
 }
 
 static int
-hash_fd(vfy_ctx *c, int fd, unsigned char *md, uint64_t *len)
+hash_fd(struct worker *w, int fd, unsigned char *md, uint64_t *len)
 {
 	ssize_t		n;
 	unsigned int	mdlen;
 
 	*len = 0;
-	if (EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1)
+	if (EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1)
 		return (-1);
 	for (;;) {
-		n = read(fd, c->block, HASH_BLOCK);
+		n = read(fd, w->block, HASH_BLOCK);
 		if (n == 0)
 			break;
 		if (n < 0) {
@@ -511,11 +575,12 @@ hash_fd(vfy_ctx *c, int fd, unsigned char *md, uint64_t *len)
 				continue;
 			return (-1);
 		}
-		if (EVP_DigestUpdate(c->md, c->block, (size_t)n) != 1)
+		if (EVP_DigestUpdate(w->md, w->block, (size_t)n) != 1)
 			return (-1);
 		*len += (uint64_t)n;
 	}
-	return (EVP_DigestFinal_ex(c->md, md, &mdlen) == 1 ? 0 : -1);
+	w->bytes += *len;
+	return (EVP_DigestFinal_ex(w->md, md, &mdlen) == 1 ? 0 : -1);
 }
 
 static void
@@ -533,7 +598,7 @@ content_changed(const struct record *r, struct outcome *o, const char *what)
  * lstat: the file may be swapped in between.
  */
 static void
-check_regular(vfy_ctx *c, int dirfd, const char *name, const struct record *r,
+check_regular(struct worker *w, int dirfd, const char *name, const struct record *r,
     struct outcome *o)
 {
 	struct stat	 st;
@@ -569,7 +634,7 @@ check_regular(vfy_ctx *c, int dirfd, const char *name, const struct record *r,
 		content_changed(r, o, what);
 		goto out;
 	}
-	if (hash_fd(c, fd, md, &len) == -1) {
+	if (hash_fd(w, fd, md, &len) == -1) {
 		set_outcome(o, VFY_UNREADABLE, "read error: %s",
 		    strerror(errno));
 		goto out;
@@ -580,13 +645,13 @@ check_regular(vfy_ctx *c, int dirfd, const char *name, const struct record *r,
 	}
 	check_mode(r, &st, o);
 	if (o->verdict == VFY_OK)
-		check_owner(c, r, &st, o);
+		check_owner(w, r, &st, o);
 out:
 	close(fd);
 }
 
 static void
-check_symlink(vfy_ctx *c, int dirfd, const char *name, const struct record *r,
+check_symlink(struct worker *w, int dirfd, const char *name, const struct record *r,
     const struct stat *st, struct outcome *o)
 {
 	char		 target[4096];
@@ -607,12 +672,13 @@ check_symlink(vfy_ctx *c, int dirfd, const char *name, const struct record *r,
 		set_outcome(o, VFY_MODIFIED, "symlink target changed");
 		return;
 	}
-	check_owner(c, r, st, o);
+	check_owner(w, r, st, o);
 }
 
 static void
-check_file(vfy_ctx *c, const struct record *r, struct outcome *o)
+check_file(struct worker *w, const struct record *r, struct outcome *o)
 {
+	const vfy_ctx	*c = w->c;
 	struct stat	st;
 	char		name[256];
 	int		dirfd, e;
@@ -640,20 +706,21 @@ check_file(vfy_ctx *c, const struct record *r, struct outcome *o)
 		    S_ISDIR(st.st_mode) ? type_name(stat_type(&st)) :
 		    "special file", type_name(r->type));
 	} else if (r->type == FT_FILE)
-		check_regular(c, dirfd, name, r, o);
+		check_regular(w, dirfd, name, r, o);
 	else if (r->type == FT_SYMLINK)
-		check_symlink(c, dirfd, name, r, &st, o);
+		check_symlink(w, dirfd, name, r, &st, o);
 	else {
 		check_mode(r, &st, o);
 		if (o->verdict == VFY_OK)
-			check_owner(c, r, &st, o);
+			check_owner(w, r, &st, o);
 	}
 	close(dirfd);
 }
 
 static int
-report(vfy_ctx *c, vfy_report_fn fn, void *arg, enum vfy_verdict v,
-    const char *path, const char *pkg, const char *detail, int *problems)
+report_bytes(vfy_ctx *c, vfy_report_fn fn, void *arg, enum vfy_verdict v,
+    const char *path, const char *pkg, const char *detail, uint64_t bytes,
+    int *problems)
 {
 	struct vfy_result	res;
 
@@ -663,7 +730,15 @@ report(vfy_ctx *c, vfy_report_fn fn, void *arg, enum vfy_verdict v,
 	res.path = path;
 	res.package = pkg;
 	res.detail = detail ? detail : "";
+	res.bytes = bytes;
 	return (fn(&res, arg));
+}
+
+static int
+report(vfy_ctx *c, vfy_report_fn fn, void *arg, enum vfy_verdict v,
+    const char *path, const char *pkg, const char *detail, int *problems)
+{
+	return (report_bytes(c, fn, arg, v, path, pkg, detail, 0, problems));
 }
 
 static void
@@ -768,7 +843,7 @@ vfy_check_path(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg)
 	firstlabel[0] = '\0';
 	for (; p < c->paths + c->npaths && strcmp(p->path, path) == 0; p++) {
 		r = &c->rf[p->pkg].recs[p->rec];
-		check_file(c, r, &o);
+		check_file(&c->w, r, &o);
 		pkg_label(&c->store.idx.pkgs[p->pkg], label, sizeof(label));
 		if (o.verdict == VFY_OK) {
 			report(c, fn, arg, VFY_OK, path, label, "", &problems);
@@ -832,7 +907,7 @@ vfy_check_package(vfy_ctx *c, const char *name, vfy_report_fn fn, void *arg)
 		return (problems);
 	}
 	for (j = 0; j < c->rf[i].n; j++) {
-		check_file(c, &c->rf[i].recs[j], &o);
+		check_file(&c->w, &c->rf[i].recs[j], &o);
 		if (report(c, fn, arg, o.verdict, c->rf[i].recs[j].path, label,
 		    o.detail, &problems) != 0)
 			break;
@@ -877,8 +952,390 @@ vfy_check_record(vfy_ctx *c, const char *line, vfy_report_fn fn, void *arg)
 		free(copy);
 		return (problems);
 	}
-	check_file(c, &r, &o);
+	check_file(&c->w, &r, &o);
 	report(c, fn, arg, o.verdict, r.path, label, o.detail, &problems);
 	free(copy);
 	return (problems);
+}
+
+/*
+ * Checking every installed package.  Workers take packages in turn;
+ * each package's findings are kept until every package before it has
+ * been reported, so the output is in the database's order whatever the
+ * number of jobs.
+ */
+
+struct finding {
+	enum vfy_verdict verdict;
+	char		*path;
+	char		*detail;
+	uint64_t	 bytes;
+};
+
+struct inst {
+	const struct pkgdb_pkg *db;
+	char		 label[256];
+	struct finding	*f;
+	size_t		 nf;
+	size_t		 cap;
+	int		 done;
+	int		 failed;
+};
+
+struct scan {
+	vfy_ctx		*c;
+	struct pkgdb	 db;
+	struct inst	*pk;
+	size_t		 next;
+	size_t		 emitted;
+	int		 stop;
+	int		 problems;
+	vfy_report_fn	 fn;
+	void		*arg;
+	pthread_mutex_t	 lock;
+};
+
+static int
+add_finding(struct inst *in, enum vfy_verdict v, const char *path,
+    const char *detail, uint64_t bytes)
+{
+	struct finding	*f;
+
+	if (in->nf == in->cap) {
+		in->cap = in->cap ? in->cap * 2 : 16;
+		if ((f = reallocarray(in->f, in->cap, sizeof(*f))) == NULL)
+			return (-1);
+		in->f = f;
+	}
+	f = &in->f[in->nf];
+	f->verdict = v;
+	f->bytes = bytes;
+	f->path = strdup(path);
+	f->detail = strdup(detail ? detail : "");
+	if (f->path == NULL || f->detail == NULL) {
+		free(f->path);
+		free(f->detail);
+		return (-1);
+	}
+	in->nf++;
+	return (0);
+}
+
+static int
+rec_path_cmp(const void *key, const void *elt)
+{
+	return (strcmp(key, ((const struct record *)elt)->path));
+}
+
+/* Files the database lists that the signed record does not. */
+static int
+unsigned_db_files(const struct recfile *rf, struct inst *in)
+{
+	size_t	i;
+
+	for (i = 0; i < in->db->nfiles; i++)
+		if (bsearch(in->db->files[i], rf->recs, rf->n, sizeof(*rf->recs),
+		    rec_path_cmp) == NULL && add_finding(in, VFY_NOT_SIGNED,
+		    in->db->files[i], "listed by the package database but "
+		    "not in the signed record", 0) == -1)
+			return (-1);
+	return (0);
+}
+
+static int
+scan_signed(struct scan *s, struct worker *w, struct inst *in, size_t pi)
+{
+	vfy_ctx		*c = s->c;
+	struct recfile	 rf;
+	struct err	 e;
+	struct outcome	 o;
+	uint64_t	 before;
+	size_t		 j;
+	int		 r;
+
+	r = store_load_records(&c->store, &c->store.idx.pkgs[pi], &rf, 0, &e);
+	if (r == STORE_MISSING)
+		return (add_finding(in, VFY_UNREADABLE, "", e.msg, 0));
+	if (r != 0)
+		return (add_finding(in, VFY_BAD_SIGNATURE, "", e.msg, 0));
+	for (j = 0; j < rf.n && !s->stop; j++) {
+		before = w->bytes;
+		check_file(w, &rf.recs[j], &o);
+		if (add_finding(in, o.verdict, rf.recs[j].path, o.detail,
+		    w->bytes - before) == -1)
+			break;
+	}
+	r = j == rf.n ? unsigned_db_files(&rf, in) : -1;
+	recfile_free(&rf);
+	return (r);
+}
+
+static int
+scan_one(struct scan *s, struct worker *w, struct inst *in)
+{
+	const struct index_pkg	*p;
+	const struct store	*st = &s->c->store;
+	char			 detail[512];
+
+	snprintf(in->label, sizeof(in->label), "%s-%s", in->db->name,
+	    in->db->version);
+	if ((p = store_find(st, in->db->name, in->db->version)) != NULL)
+		return (scan_signed(s, w, in, (size_t)(p - st->idx.pkgs)));
+	if ((p = store_find(st, in->db->name, NULL)) != NULL) {
+		snprintf(detail, sizeof(detail), "installed %s, signed "
+		    "%s-%s", in->db->version, p->name, p->version);
+		return (add_finding(in, VFY_VERSION_MISMATCH, "", detail, 0));
+	}
+	return (add_finding(in, VFY_PACKAGE_NOT_SIGNED, "",
+	    "no signed record for this package", 0));
+}
+
+/* Report the packages that are done, in order.  Called locked. */
+static void
+emit_ready(struct scan *s)
+{
+	struct inst	*in;
+	size_t		 i;
+
+	while (s->emitted < s->db.npkgs && s->pk[s->emitted].done) {
+		in = &s->pk[s->emitted];
+		for (i = 0; i < in->nf; i++) {
+			if (!s->stop && report_bytes(s->c, s->fn, s->arg,
+			    in->f[i].verdict, in->f[i].path, in->label,
+			    in->f[i].detail, in->f[i].bytes, &s->problems) != 0)
+				s->stop = 1;
+			free(in->f[i].path);
+			free(in->f[i].detail);
+		}
+		free(in->f);
+		in->f = NULL;
+		in->nf = 0;
+		s->emitted++;
+		if (s->c->progress != NULL)
+			s->c->progress(s->emitted, s->db.npkgs,
+			    s->c->progress_arg);
+	}
+}
+
+static void *
+scan_worker(void *arg)
+{
+	struct scan	*s = arg;
+	struct worker	 w;
+	size_t		 i;
+
+	if (worker_init(&w, s->c) == -1) {
+		worker_free(&w);
+		pthread_mutex_lock(&s->lock);
+		s->stop = 1;
+		pthread_mutex_unlock(&s->lock);
+		return (NULL);
+	}
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		i = s->next++;
+		pthread_mutex_unlock(&s->lock);
+		if (i >= s->db.npkgs || s->stop)
+			break;
+		if (scan_one(s, &w, &s->pk[i]) == -1)
+			s->pk[i].failed = 1;
+		pthread_mutex_lock(&s->lock);
+		s->pk[i].done = 1;
+		emit_ready(s);
+		pthread_mutex_unlock(&s->lock);
+	}
+	worker_free(&w);
+	return (NULL);
+}
+
+static int
+db_path(vfy_ctx *c, char *buf, size_t n)
+{
+	const char	*root = c->root ? c->root : "/";
+
+	if (c->dbdir != NULL)
+		snprintf(buf, n, "%s/local.sqlite", c->dbdir);
+	else
+		snprintf(buf, n, "%s%svar/db/pkg/local.sqlite", root,
+		    root[strlen(root) - 1] == '/' ? "" : "/");
+	return (0);
+}
+
+int
+vfy_check_installed(vfy_ctx *c, vfy_report_fn fn, void *arg)
+{
+	struct scan	 s = { 0 };
+	pthread_t	 tid[256];
+	char		 path[4096];
+	size_t		 i;
+	int		 n, started = 0, ret = -1;
+
+	if (!c->loaded)
+		return (err_set(&c->err, "no signatures loaded"));
+	if (need_root(c) == -1)
+		return (-1);
+	db_path(c, path, sizeof(path));
+	if (pkgdb_read(path, &s.db, &c->err) == -1)
+		return (-1);
+	s.c = c;
+	s.fn = fn;
+	s.arg = arg;
+	if ((s.pk = calloc(s.db.npkgs ? s.db.npkgs : 1, sizeof(*s.pk))) ==
+	    NULL) {
+		err_set(&c->err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < s.db.npkgs; i++)
+		s.pk[i].db = &s.db.pkgs[i];
+	pthread_mutex_init(&s.lock, NULL);
+	for (n = 1; n < c->jobs; n++)
+		if (pthread_create(&tid[started], NULL, scan_worker, &s) == 0)
+			started++;
+	scan_worker(&s);
+	for (n = 0; n < started; n++)
+		pthread_join(tid[n], NULL);
+	pthread_mutex_destroy(&s.lock);
+	for (i = 0; i < s.db.npkgs; i++)
+		if (s.pk[i].failed && !s.stop) {
+			err_set(&c->err, "%s: %s", s.pk[i].label,
+			    "could not be checked");
+			goto out;
+		}
+	ret = s.problems;
+out:
+	for (i = 0; s.pk != NULL && i < s.db.npkgs; i++) {
+		size_t	j;
+
+		for (j = 0; j < s.pk[i].nf; j++) {
+			free(s.pk[i].f[j].path);
+			free(s.pk[i].f[j].detail);
+		}
+		free(s.pk[i].f);
+	}
+	free(s.pk);
+	pkgdb_free(&s.db);
+	return (ret);
+}
+
+/*
+ * Offline store: the index, the signer's key and the record files of the
+ * named packages (or, with none named, of every installed one) copied to
+ * OUTDIR, each checked on the way.  The copy verifies like the original.
+ */
+static int
+copy_file(int from, int to, const char *name, size_t max, struct err *e)
+{
+	struct buf	b = { 0 };
+	int		r;
+
+	if (read_whole(from, name, max, &b) == -1) {
+		buf_free(&b);
+		return (err_set(e, "%s: %s", name, strerror(errno)));
+	}
+	r = write_atomic(to, name, b.data, b.len, 0644);
+	if (r == -1)
+		err_set(e, "%s: %s", name, strerror(errno));
+	buf_free(&b);
+	return (r);
+}
+
+static int
+export_pkg(vfy_ctx *c, int recfd, size_t i)
+{
+	struct recfile	rf;
+	char		name[80];
+
+	if (store_load_records(&c->store, &c->store.idx.pkgs[i], &rf, 0,
+	    &c->err) != 0)
+		return (-1);
+	recfile_free(&rf);
+	record_name(c->store.idx.pkgs[i].record_sha256, name);
+	return (copy_file(c->store.recfd, recfd, name, FMT_RECFILE_MAX,
+	    &c->err));
+}
+
+static int
+mkdir_open(int at, const char *name, struct err *e)
+{
+	int	fd;
+
+	if (mkdirat(at, name, 0755) == -1 && errno != EEXIST)
+		return (err_set(e, "%s: %s", name, strerror(errno)));
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return (err_set(e, "%s: %s", name, strerror(errno)));
+	return (fd);
+}
+
+static int
+export_names(vfy_ctx *c, int recfd, const char *const *names, size_t n)
+{
+	struct pkgdb	db;
+	char		path[4096];
+	size_t		i, k;
+
+	if (n > 0) {
+		for (i = 0; i < n; i++) {
+			if (find_pkg(c, names[i], &k) == -1)
+				return (err_set(&c->err, "%s: no signed record",
+				    names[i]));
+			if (export_pkg(c, recfd, k) == -1)
+				return (-1);
+		}
+		return (0);
+	}
+	if (need_root(c) == -1)
+		return (-1);
+	db_path(c, path, sizeof(path));
+	if (pkgdb_read(path, &db, &c->err) == -1)
+		return (-1);
+	for (i = 0; i < db.npkgs; i++) {
+		const struct index_pkg *p = store_find(&c->store,
+		    db.pkgs[i].name, db.pkgs[i].version);
+
+		if (p != NULL && export_pkg(c, recfd,
+		    (size_t)(p - c->store.idx.pkgs)) == -1) {
+			pkgdb_free(&db);
+			return (-1);
+		}
+	}
+	pkgdb_free(&db);
+	return (0);
+}
+
+int
+vfy_export(vfy_ctx *c, const char *outdir, const char *const *names,
+    size_t n)
+{
+	char	keyname[KEY_ID_LEN + 8];
+	int	out = -1, recfd = -1, keyfd = -1, src = -1, ret = -1;
+
+	if (!c->loaded)
+		return (err_set(&c->err, "no signatures loaded"));
+	if ((out = mkdir_open(AT_FDCWD, outdir, &c->err)) == -1 ||
+	    (recfd = mkdir_open(out, FMT_RECORDS, &c->err)) == -1 ||
+	    (keyfd = mkdir_open(out, FMT_KEYS, &c->err)) == -1)
+		goto out;
+	if (export_names(c, recfd, names, n) == -1)
+		goto out;
+	snprintf(keyname, sizeof(keyname), "%s.pub", c->store.key->id);
+	src = openat(c->store.dirfd, FMT_KEYS, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (src != -1 && copy_file(src, keyfd, keyname, 65536, &c->err) == -1)
+		goto out;
+	/* The index goes last: a copy without it is plainly incomplete. */
+	if (copy_file(c->store.dirfd, out, FMT_INDEX, FMT_INDEX_MAX,
+	    &c->err) == -1)
+		goto out;
+	ret = 0;
+out:
+	if (src != -1)
+		close(src);
+	if (keyfd != -1)
+		close(keyfd);
+	if (recfd != -1)
+		close(recfd);
+	if (out != -1)
+		close(out);
+	return (ret);
 }

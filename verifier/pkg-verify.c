@@ -3,28 +3,59 @@
  * sign-repo(8) published with the repository, through libverify(3).
  */
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <libverify.h>
+
+#define DEFAULT_STATE	"/var/db/pkg-verify/state"
+#define NVERDICTS	(VFY_PACKAGE_NOT_SIGNED + 1)
 
 struct tally {
 	unsigned long	 files;
 	unsigned long	 problems;
-	unsigned long	 by[VFY_PACKAGE_NOT_SIGNED + 1];
+	unsigned long	 by[NVERDICTS];
+	unsigned long long bytes;
+	size_t		 packages;
+	char		 last[512];
 	int		 verbose;
+	int		 json;
+	int		 progress;
 	vfy_ctx		*ctx;
+};
+
+struct opts {
+	const char	 *repo;
+	const char	 *root;
+	const char	 *dbdir;
+	const char	 *state;
+	const char	 *outdir;
+	const char	**pkgs;
+	size_t		  npkgs;
+	unsigned int	  flags;
+	int		  all;
+	int		  quiet;
+	int		  jobs;
+	int		  nkeys;
 };
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: pkg-verify -p publickey -c repodir [-r root] [-q | -v] "
-	    "[-C]\n"
-	    "                  [-P pkgname]... [path ...]\n");
+	    "usage: pkg-verify [-p publickey | -T trustdir]... -c repodir "
+	    "[-r root] [-d dbdir]\n"
+	    "                  [-s statefile] [-x] [-j jobs] [-q | -v] [-C] "
+	    "[--json]\n"
+	    "                  [-a | -P pkgname ... | path ...]\n"
+	    "       pkg-verify export (-p publickey | -T trustdir) -c repodir "
+	    "-o outdir\n"
+	    "                  [-r root] [-d dbdir] [-a | -P pkgname ...]\n");
 	exit(2);
 }
 
@@ -42,6 +73,35 @@ put_safe(FILE *fp, const char *s)
 	}
 }
 
+static void
+clear_progress(struct tally *t)
+{
+	if (t->progress)
+		fprintf(stderr, "\r\033[K");
+}
+
+static void
+print_json(const struct vfy_result *r)
+{
+	json_t	*o;
+	char	*s;
+
+	o = json_pack("{s:s,s:s,s:s?,s:s,s:I}", "verdict",
+	    vfy_verdict_name(r->verdict), "path", r->path, "package",
+	    r->package, "detail", r->detail, "bytes",
+	    (json_int_t)r->bytes);
+	/* Paths need not be UTF-8; jansson refuses those, so say so. */
+	if (o == NULL)
+		o = json_pack("{s:s,s:s,s:s}", "verdict",
+		    vfy_verdict_name(r->verdict), "path", "", "detail",
+		    "path is not UTF-8");
+	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL)
+		errx(2, "cannot encode JSON");
+	puts(s);
+	free(s);
+	json_decref(o);
+}
+
 static int
 report(const struct vfy_result *r, void *arg)
 {
@@ -49,12 +109,23 @@ report(const struct vfy_result *r, void *arg)
 	int		 problem = vfy_is_problem(t->ctx, r->verdict);
 
 	t->files++;
-	if ((unsigned int)r->verdict < sizeof(t->by) / sizeof(*t->by))
+	t->bytes += r->bytes;
+	if (r->package != NULL && strncmp(t->last, r->package,
+	    sizeof(t->last)) != 0) {
+		t->packages++;
+		snprintf(t->last, sizeof(t->last), "%s", r->package);
+	}
+	if ((unsigned int)r->verdict < NVERDICTS)
 		t->by[r->verdict]++;
 	if (problem)
 		t->problems++;
 	if (!problem && !t->verbose && r->verdict == VFY_OK)
 		return (0);
+	clear_progress(t);
+	if (t->json) {
+		print_json(r);
+		return (0);
+	}
 	printf("%s ", vfy_verdict_name(r->verdict));
 	put_safe(stdout, r->path[0] ? r->path : "-");
 	printf(" ");
@@ -68,74 +139,199 @@ report(const struct vfy_result *r, void *arg)
 }
 
 static void
-summary(const struct tally *t)
+progress(size_t done, size_t total, void *arg)
 {
-	unsigned int	v;
+	(void)arg;
+	fprintf(stderr, "\rpkg-verify: %zu of %zu packages", done, total);
+}
 
-	fprintf(stderr, "pkg-verify: %lu checked, %lu problem%s", t->files,
-	    t->problems, t->problems == 1 ? "" : "s");
-	for (v = 0; v < sizeof(t->by) / sizeof(*t->by); v++)
+static void
+summary(const struct tally *t, size_t packages, double secs)
+{
+	unsigned int	 v;
+	json_t		*o, *counts;
+	char		*s;
+
+	if (t->json) {
+		counts = json_object();
+		for (v = 0; v < NVERDICTS; v++)
+			json_object_set_new(counts,
+			    vfy_verdict_name((enum vfy_verdict)v),
+			    json_integer((json_int_t)t->by[v]));
+		o = json_pack("{s:b,s:o,s:I,s:I,s:I,s:I,s:f}", "summary", 1,
+		    "counts", counts, "packages", (json_int_t)packages,
+		    "files", (json_int_t)t->files, "problems",
+		    (json_int_t)t->problems, "bytes", (json_int_t)t->bytes,
+		    "seconds", secs);
+		if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL)
+			errx(2, "cannot encode JSON");
+		puts(s);
+		free(s);
+		json_decref(o);
+		return;
+	}
+	fprintf(stderr, "pkg-verify: %zu packages, %lu checked, %lu problem%s",
+	    packages, t->files, t->problems, t->problems == 1 ? "" : "s");
+	for (v = 0; v < NVERDICTS; v++)
 		if (t->by[v] != 0)
 			fprintf(stderr, ", %lu %s", t->by[v],
 			    vfy_verdict_name((enum vfy_verdict)v));
-	fprintf(stderr, "\n");
+	fprintf(stderr, ", %.2f s\n", secs);
 }
 
-int
-main(int argc, char **argv)
+static void
+parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
+    struct tally *t, int export)
 {
-	struct tally	  t = { 0 };
-	const char	 *repo = NULL, *root = NULL;
-	const char	**pkgs;
-	size_t		  npkgs = 0, i;
-	unsigned int	  flags = 0;
-	int		  ch, quiet = 0, nkeys = 0;
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	ch;
 
-	if ((pkgs = calloc((size_t)argc, sizeof(*pkgs))) == NULL)
+	if ((o->pkgs = calloc((size_t)argc, sizeof(*o->pkgs))) == NULL)
 		err(2, NULL);
-	if ((t.ctx = vfy_new()) == NULL)
-		err(2, NULL);
-	while ((ch = getopt(argc, argv, "Cc:P:p:qr:v")) != -1) {
+	o->state = DEFAULT_STATE;
+	o->jobs = 1;
+	while ((ch = getopt_long(argc, argv, "aCc:d:j:o:P:p:qr:s:T:vx",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'a':
+			o->all = 1;
+			break;
 		case 'C':
-			flags |= VFY_F_CONFIG_IS_TAMPER;
+			o->flags |= VFY_F_CONFIG_IS_TAMPER;
 			break;
 		case 'c':
-			repo = optarg;
+			o->repo = optarg;
+			break;
+		case 'd':
+			o->dbdir = optarg;
+			break;
+		case 'J':
+			t->json = 1;
+			break;
+		case 'j':
+			o->jobs = atoi(optarg);
+			if (vfy_set_jobs(ctx, o->jobs) == -1)
+				errx(2, "-j: %s", vfy_error(ctx));
+			break;
+		case 'o':
+			o->outdir = optarg;
 			break;
 		case 'P':
-			pkgs[npkgs++] = optarg;
+			o->pkgs[o->npkgs++] = optarg;
 			break;
 		case 'p':
-			if (vfy_trust_key_file(t.ctx, optarg) == -1)
-				errx(2, "%s", vfy_error(t.ctx));
-			nkeys++;
+			if (vfy_trust_key_file(ctx, optarg) == -1)
+				errx(2, "%s", vfy_error(ctx));
+			o->nkeys++;
 			break;
 		case 'q':
-			quiet = 1;
+			o->quiet = 1;
 			break;
 		case 'r':
-			root = optarg;
+			o->root = optarg;
+			break;
+		case 's':
+			o->state = optarg;
+			break;
+		case 'T':
+			if (vfy_trust_dir(ctx, optarg) == -1)
+				errx(2, "%s", vfy_error(ctx));
+			o->nkeys++;
 			break;
 		case 'v':
-			t.verbose = 1;
+			t->verbose = 1;
+			break;
+		case 'x':
+			o->flags |= VFY_F_ALLOW_EXPIRED;
 			break;
 		default:
 			usage();
 		}
 	}
+	if (o->nkeys == 0 || o->repo == NULL || (o->quiet && t->verbose) ||
+	    (o->all && o->npkgs > 0) || (export && o->outdir == NULL) ||
+	    (!export && o->outdir != NULL))
+		usage();
+}
+
+static void
+setup(vfy_ctx *ctx, const struct opts *o)
+{
+	struct vfy_index_info	info;
+
+	vfy_set_flags(ctx, o->flags);
+	if (o->root != NULL && vfy_set_root(ctx, o->root) == -1)
+		errx(2, "%s", vfy_error(ctx));
+	if (o->dbdir != NULL && vfy_set_dbdir(ctx, o->dbdir) == -1)
+		errx(2, "%s", vfy_error(ctx));
+	if (vfy_set_state_file(ctx, o->state) == -1)
+		errx(2, "%s", vfy_error(ctx));
+	if (vfy_load(ctx, o->repo) == -1)
+		errx(2, "%s", vfy_error(ctx));
+	if (vfy_index_info(ctx, &info) == 0 && info.expired)
+		warnx("%s: the index has expired; accepted because of -x",
+		    o->repo);
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	struct tally	 t = { 0 };
+	struct opts	 o = { 0 };
+	vfy_ctx		*ctx;
+
+	if ((ctx = vfy_new()) == NULL)
+		err(2, NULL);
+	parse_opts(argc, argv, ctx, &o, &t, 1);
+	if (argc != optind || (!o.all && o.npkgs == 0))
+		usage();
+	setup(ctx, &o);
+	if (vfy_export(ctx, o.outdir, o.pkgs, o.npkgs) == -1)
+		errx(2, "%s: %s", o.outdir, vfy_error(ctx));
+	vfy_free(ctx);
+	free(o.pkgs);
+	return (0);
+}
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tally	 t = { 0 };
+	struct opts	 o = { 0 };
+	double		 t0 = now();
+	size_t		 i;
+
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return (cmd_export(argc - 1, argv + 1));
+	if ((t.ctx = vfy_new()) == NULL)
+		err(2, NULL);
+	parse_opts(argc, argv, t.ctx, &o, &t, 0);
 	argc -= optind;
 	argv += optind;
-	if (nkeys == 0 || repo == NULL || (argc == 0 && npkgs == 0) ||
-	    (quiet && t.verbose))
+	if (argc == 0 && o.npkgs == 0 && !o.all)
 		usage();
-	vfy_set_flags(t.ctx, flags);
-	if (root != NULL && vfy_set_root(t.ctx, root) == -1)
+	if ((o.all || o.npkgs > 0) && argc > 0)
+		usage();
+	setup(t.ctx, &o);
+	t.progress = o.all && !o.quiet && isatty(2);
+	if (t.progress)
+		vfy_set_progress(t.ctx, progress, &t);
+	if (o.all && vfy_check_installed(t.ctx, report, &t) == -1)
 		errx(2, "%s", vfy_error(t.ctx));
-	if (vfy_load(t.ctx, repo) == -1)
-		errx(2, "%s", vfy_error(t.ctx));
-	for (i = 0; i < npkgs; i++)
-		if (vfy_check_package(t.ctx, pkgs[i], report, &t) == -1)
+	for (i = 0; i < o.npkgs; i++)
+		if (vfy_check_package(t.ctx, o.pkgs[i], report, &t) == -1)
 			errx(2, "%s", vfy_error(t.ctx));
 	for (i = 0; i < (size_t)argc; i++) {
 		if (argv[i][0] != '/')
@@ -144,11 +340,12 @@ main(int argc, char **argv)
 		if (vfy_check_path(t.ctx, argv[i], report, &t) == -1)
 			errx(2, "%s", vfy_error(t.ctx));
 	}
+	clear_progress(&t);
 	if (fflush(stdout) == EOF)
 		err(2, "stdout");
-	if (!quiet)
-		summary(&t);
+	if (!o.quiet || t.json)
+		summary(&t, t.packages, now() - t0);
 	vfy_free(t.ctx);
-	free(pkgs);
+	free(o.pkgs);
 	return (t.problems ? 1 : 0);
 }

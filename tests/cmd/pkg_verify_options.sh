@@ -81,6 +81,24 @@ version_mismatch() {
 	pass "installed 1.0.2 against 1.0.1's records: VERSION_MISMATCH"
 }
 
+installed_version() {
+	# Both releases signed in one repository; the root has 1.0.2.
+	local both=$T/both
+	copy_repo "$POUDRIERE" "$both"
+	rm -rf "$both/.real_1700000000/filesigs"
+	cp "$FIXTURES/pkg-versions/older-release/All/hello-tools-1.0.1.pkg" \
+	    "$both/.real_1700000000/All/"
+	sign k "$both"
+	grep -q '^P hello-tools 1.0.1 ' "$(index_of "$both")" ||
+	    fail "1.0.1 not signed"
+	pv -p "$T/k.pub" -c "$both" -r "$R" -P hello-tools
+	[ "$RC" -eq 0 ] || fail "-P hello-tools with 1.0.1 and 1.0.2 signed:" \
+	    "exit $RC (the installed 1.0.2 must be checked)"
+	pv -p "$T/k.pub" -c "$both" -r "$R" -P hello-tools-1.0.1
+	[ "$RC" -eq 1 ] || fail "-P hello-tools-1.0.1: exit $RC, expected 1"
+	pass "-P name checks the version the pkg database lists"
+}
+
 json() {
 	installed_root "$R"
 	echo x >>"$R/usr/local/bin/hello-which"
@@ -152,6 +170,7 @@ subtest expiry
 subtest rollback
 subtest all_installed
 subtest version_mismatch
+subtest installed_version
 subtest json
 subtest trust_dir
 subtest export_offline

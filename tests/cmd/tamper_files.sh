@@ -67,6 +67,11 @@ ln -sfn hello-which "$L/bin/hello-link"
 case_of 1 MODIFIED /usr/local/bin/hello-link "symlink retargeted"
 
 installed_root "$R"
+# Same length as "hello-true": only the digest tells.
+ln -sfn hello-fals "$L/bin/hello-link"
+case_of 1 MODIFIED /usr/local/bin/hello-link "symlink retargeted, same length"
+
+installed_root "$R"
 ln -sfn /usr/local/bin/hello-which "$L/bin/hello-abslink"
 case_of 1 MODIFIED /usr/local/bin/hello-abslink "absolute symlink retargeted"
 
