@@ -18,6 +18,10 @@
 #include <openssl/rsa.h>
 #include <openssl/store.h>
 
+#ifdef HAVE_SODIUM
+#include <sodium.h>
+#endif
+
 #include "keys.h"
 
 #define KEY_FILE_MAX	(1024 * 1024)
@@ -118,6 +122,39 @@ key_secret_pem(const struct vkey *k, struct buf *out)
 	return (r);
 }
 
+/*
+ * Keep an Ed25519 key in libsodium's form as well, where that is built
+ * in; without it, or on any failure, OpenSSL does the work.
+ */
+static void
+key_raw(struct vkey *k)
+{
+#ifdef HAVE_SODIUM
+	unsigned char	seed[32];
+	size_t		n = sizeof(seed);
+
+	if (k->type != KEY_ED25519 || sodium_init() < 0)
+		return;
+	if (EVP_PKEY_get_raw_public_key(k->pkey, k->pk, &n) != 1 || n != 32) {
+		ERR_clear_error();
+		return;
+	}
+	k->raw = 1;
+	n = sizeof(seed);
+	if (EVP_PKEY_get_raw_private_key(k->pkey, seed, &n) == 1 && n == 32) {
+		unsigned char	pk[32];
+
+		if (crypto_sign_seed_keypair(pk, k->sk, seed) == 0 &&
+		    memcmp(pk, k->pk, 32) == 0)
+			k->raw = 2;
+	}
+	secure_wipe(seed, sizeof(seed));
+	ERR_clear_error();
+#else
+	(void)k;
+#endif
+}
+
 /* Take ownership of PK and compute the key id. */
 int
 key_from_pkey(EVP_PKEY *pk, struct vkey *k, struct err *e)
@@ -141,6 +178,7 @@ key_from_pkey(EVP_PKEY *pk, struct vkey *k, struct err *e)
 	}
 	hex_encode(md, sizeof(md), k->id);
 	buf_free(&pem);
+	key_raw(k);
 	return (0);
 }
 
@@ -286,6 +324,16 @@ key_sign(const struct vkey *k, const void *msg, size_t len,
 	size_t		 n = KEY_SIG_MAX;
 	int		 ok;
 
+#ifdef HAVE_SODIUM
+	if (k->raw == 2) {
+		unsigned long long	sl;
+
+		if (crypto_sign_detached(sig, &sl, msg, len, k->sk) != 0)
+			return (err_set(e, "signing failed"));
+		*siglen = (size_t)sl;
+		return (0);
+	}
+#endif
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return (err_ssl(e, "out of memory"));
 	ok = EVP_DigestSignInit_ex(ctx, NULL,
@@ -308,6 +356,11 @@ key_verify(const struct vkey *k, const void *msg, size_t len,
 	EVP_MD_CTX	*ctx;
 	int		 ok;
 
+#ifdef HAVE_SODIUM
+	if (k->raw != 0)
+		return (siglen == 64 &&
+		    crypto_sign_verify_detached(sig, msg, len, k->pk) == 0);
+#endif
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return (0);
 	ok = EVP_DigestVerifyInit_ex(ctx, NULL,
@@ -324,4 +377,6 @@ key_free(struct vkey *k)
 {
 	EVP_PKEY_free(k->pkey);
 	k->pkey = NULL;
+	secure_wipe(k->sk, sizeof(k->sk));
+	k->raw = 0;
 }

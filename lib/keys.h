@@ -26,6 +26,13 @@ struct vkey {
 	EVP_PKEY	*pkey;
 	enum key_type	 type;
 	char		 id[KEY_ID_LEN + 1];
+	/*
+	 * Ed25519 keys in libsodium's form: it signs about four times as
+	 * fast as OpenSSL's EVP interface, with the same signatures.
+	 */
+	int		 raw;		/* 1: pk set, 2: sk set too */
+	unsigned char	 pk[32];
+	unsigned char	 sk[64];
 };
 
 int		 key_from_pkey(EVP_PKEY *, struct vkey *, struct err *);

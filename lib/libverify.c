@@ -340,6 +340,13 @@ state_write(vfy_ctx *c, json_t *st)
 		slash[1] = '\0';
 	else if (slash != NULL)
 		*slash = '\0';
+	/* The first run makes the state's directory. */
+	if (slash != NULL && mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		free(dir);
+		free(text);
+		return (err_set(&c->err, "%s: %s", c->statefile,
+		    strerror(errno)));
+	}
 	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = dfd == -1 ? -1 : write_atomic(dfd, slash ? strrchr(c->statefile,
 	    '/') + 1 : c->statefile, text, strlen(text), 0644);

@@ -35,6 +35,7 @@ struct opts {
 	const char	 *dbdir;
 	const char	 *state;
 	const char	 *outdir;
+	const char	 *records;
 	const char	**pkgs;
 	size_t		  npkgs;
 	unsigned int	  flags;
@@ -53,6 +54,8 @@ usage(void)
 	    "                  [-s statefile] [-x] [-j jobs] [-q | -v] [-C] "
 	    "[--json]\n"
 	    "                  [-a | -P pkgname ... | path ...]\n"
+	    "       pkg-verify (-p publickey | -T trustdir -c repodir) "
+	    "[-r root] --record file\n"
 	    "       pkg-verify export (-p publickey | -T trustdir) -c repodir "
 	    "-o outdir\n"
 	    "                  [-r root] [-d dbdir] [-a | -P pkgname ...]\n");
@@ -185,6 +188,7 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
+		{ "record", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	ch;
@@ -230,6 +234,9 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 		case 'q':
 			o->quiet = 1;
 			break;
+		case 'R':
+			o->records = optarg;
+			break;
 		case 'r':
 			o->root = optarg;
 			break;
@@ -251,7 +258,8 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 			usage();
 		}
 	}
-	if (o->nkeys == 0 || o->repo == NULL || (o->quiet && t->verbose) ||
+	if (o->nkeys == 0 || (o->repo == NULL && o->records == NULL) ||
+	    (o->quiet && t->verbose) ||
 	    (o->all && o->npkgs > 0) || (export && o->outdir == NULL) ||
 	    (!export && o->outdir != NULL))
 		usage();
@@ -267,6 +275,8 @@ setup(vfy_ctx *ctx, const struct opts *o)
 		errx(2, "%s", vfy_error(ctx));
 	if (o->dbdir != NULL && vfy_set_dbdir(ctx, o->dbdir) == -1)
 		errx(2, "%s", vfy_error(ctx));
+	if (o->repo == NULL)
+		return;
 	if (vfy_set_state_file(ctx, o->state) == -1)
 		errx(2, "%s", vfy_error(ctx));
 	if (vfy_load(ctx, o->repo) == -1)
@@ -296,6 +306,35 @@ cmd_export(int argc, char **argv)
 	return (0);
 }
 
+/*
+ * Each line of FILE is a detached record: it is trusted through its own
+ * signature, and the file it names is checked.
+ */
+static void
+check_records(struct tally *t, const char *file)
+{
+	FILE	*fp;
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 n;
+
+	if (strcmp(file, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(file, "r")) == NULL)
+		err(2, "%s", file);
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		if (n <= 1)
+			continue;
+		if (vfy_check_record(t->ctx, line, report, t) == -1)
+			errx(2, "%s: %s", file, vfy_error(t->ctx));
+	}
+	if (ferror(fp))
+		err(2, "%s", file);
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+}
+
 static double
 now(void)
 {
@@ -320,7 +359,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, t.ctx, &o, &t, 0);
 	argc -= optind;
 	argv += optind;
-	if (argc == 0 && o.npkgs == 0 && !o.all)
+	if (argc == 0 && o.npkgs == 0 && !o.all && o.records == NULL)
 		usage();
 	if ((o.all || o.npkgs > 0) && argc > 0)
 		usage();
@@ -330,6 +369,8 @@ main(int argc, char **argv)
 		vfy_set_progress(t.ctx, progress, &t);
 	if (o.all && vfy_check_installed(t.ctx, report, &t) == -1)
 		errx(2, "%s", vfy_error(t.ctx));
+	if (o.records != NULL)
+		check_records(&t, o.records);
 	for (i = 0; i < o.npkgs; i++)
 		if (vfy_check_package(t.ctx, o.pkgs[i], report, &t) == -1)
 			errx(2, "%s", vfy_error(t.ctx));
