@@ -73,6 +73,11 @@ struct vfy_ctx {
 	vfy_progress_fn	 progress;
 	void		*progress_arg;
 	char		*dbdir;
+	char		*repo;		/* required repository name */
+	struct pkgdb	 db;		/* for -P: the installed versions */
+	int		 dbtried;
+	int		 dbloaded;
+	char		 label[256];
 };
 
 static const char *const verdict_names[] = {
@@ -180,6 +185,8 @@ vfy_free(vfy_ctx *c)
 	free(c->root);
 	worker_free(&c->w);
 	free(c->dbdir);
+	free(c->repo);
+	pkgdb_free(&c->db);
 	free(c);
 }
 
@@ -262,6 +269,18 @@ vfy_set_dbdir(vfy_ctx *c, const char *dir)
 	return (0);
 }
 
+int
+vfy_set_repository(vfy_ctx *c, const char *name)
+{
+	char	*copy = NULL;
+
+	if (name != NULL && (copy = strdup(name)) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	free(c->repo);
+	c->repo = copy;
+	return (0);
+}
+
 void
 vfy_set_progress(vfy_ctx *c, vfy_progress_fn fn, void *arg)
 {
@@ -291,9 +310,14 @@ fmt_time(int64_t t, char *buf, size_t n)
 }
 
 /*
- * The state file remembers, per key, the highest index serial accepted
- * and the digest of that index.  It is JSON:
- *	{"version":1,"keys":{"<key id>":{"serial":N,"index":"<sha256>"}}}
+ * The state file remembers, per key and repository name, the highest
+ * index serial accepted and the digest of that index.  It is JSON:
+ *	{"version":1,"keys":{"<key id> <repository>":{"serial":N,
+ *	    "index":"<sha256>"}}}
+ * Keying by repository too lets one build farm key sign several
+ * repositories (one per ABI, say) whose serials are unrelated; a host
+ * that must not accept another repository's index pins the name with
+ * vfy_set_repository().
  */
 static int
 state_read(vfy_ctx *c, json_t **out)
@@ -369,7 +393,7 @@ check_serial(vfy_ctx *c, const char *dir)
 	const struct index	*idx = &c->store.idx;
 	json_t			*st, *ent;
 	const char		*seen;
-	char			 hex[65];
+	char			 hex[65], slot[2048];
 	json_int_t		 prev;
 	int			 r = 0;
 
@@ -378,14 +402,16 @@ check_serial(vfy_ctx *c, const char *dir)
 	if (state_read(c, &st) == -1)
 		return (-1);
 	hex_encode(c->store.index_sha256, 32, hex);
-	ent = json_object_get(json_object_get(st, "keys"), idx->keyid);
+	snprintf(slot, sizeof(slot), "%s %s", idx->keyid, idx->repo);
+	ent = json_object_get(json_object_get(st, "keys"), slot);
 	prev = json_integer_value(json_object_get(ent, "serial"));
 	seen = json_string_value(json_object_get(ent, "index"));
 	if (ent != NULL && (uint64_t)prev > idx->serial)
 		r = err_set(&c->err, "%s: index serial %llu is older than "
-		    "serial %lld already accepted for key %s: refusing a "
-		    "rollback", dir, (unsigned long long)idx->serial,
-		    (long long)prev, idx->keyid);
+		    "serial %lld already accepted for key %s and repository "
+		    "%s: refusing a rollback", dir,
+		    (unsigned long long)idx->serial, (long long)prev,
+		    idx->keyid, idx->repo);
 	else if (ent != NULL && (uint64_t)prev == idx->serial &&
 	    seen != NULL && strcmp(seen, hex) != 0)
 		r = err_set(&c->err, "%s: a different index with serial %llu "
@@ -395,7 +421,7 @@ check_serial(vfy_ctx *c, const char *dir)
 		ent = json_pack("{s:I,s:s}", "serial",
 		    (json_int_t)idx->serial, "index", hex);
 		if (ent == NULL || json_object_set_new(json_object_get(st,
-		    "keys"), idx->keyid, ent) == -1)
+		    "keys"), slot, ent) == -1)
 			r = err_set(&c->err, "out of memory");
 		else
 			r = state_write(c, st);
@@ -409,6 +435,10 @@ check_fresh(vfy_ctx *c, const char *dir)
 {
 	const struct index	*idx = &c->store.idx;
 	char			 when[64];
+
+	if (c->repo != NULL && strcmp(c->repo, idx->repo) != 0)
+		return (err_set(&c->err, "%s: index is for repository \"%s\", "
+		    "not \"%s\"", dir, idx->repo, c->repo));
 
 	if ((int64_t)time(NULL) > idx->expires) {
 		fmt_time(idx->expires, when, sizeof(when));
@@ -805,6 +835,10 @@ unclaimed(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg,
 	size_t	i;
 	char	label[256];
 
+	for (i = 0; i < c->store.idx.npkgs; i++)
+		if (c->rfstate[i] == STORE_MISSING)
+			return (err_set(&c->err, "%s: cannot tell whether it is "
+			    "signed: %s", path, c->rferr[i].msg));
 	for (i = 0; i < c->store.idx.npkgs; i++) {
 		if (c->rfstate[i] == STORE_BAD) {
 			pkg_label(&c->store.idx.pkgs[i], label, sizeof(label));
@@ -840,10 +874,9 @@ vfy_check_path(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg)
 		else
 			hi = mid;
 	}
-	if (lo == c->npaths || strcmp(c->paths[lo].path, path) != 0) {
-		unclaimed(c, path, fn, arg, &problems);
-		return (problems);
-	}
+	if (lo == c->npaths || strcmp(c->paths[lo].path, path) != 0)
+		return (unclaimed(c, path, fn, arg, &problems) == -1 ? -1 :
+		    problems);
 	p = &c->paths[lo];
 	/* Any full match is OK. */
 	first.verdict = VFY_OK;
@@ -866,25 +899,103 @@ vfy_check_path(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg)
 	return (problems);
 }
 
-/* NAME is a package name, or name-version. */
 static int
-find_pkg(vfy_ctx *c, const char *name, size_t *out)
+db_path(vfy_ctx *c, char *buf, size_t n)
 {
-	const struct index_pkg	*p;
-	char			*copy, *dash;
+	const char	*root = c->root ? c->root : "/";
 
-	if ((p = store_find(&c->store, name, NULL)) == NULL) {
+	if (c->dbdir != NULL)
+		snprintf(buf, n, "%s/local.sqlite", c->dbdir);
+	else
+		snprintf(buf, n, "%s%svar/db/pkg/local.sqlite", root,
+		    root[strlen(root) - 1] == '/' ? "" : "/");
+	return (0);
+}
+
+/* The version pkg's database says is installed, or NULL. */
+static const char *
+installed_version(vfy_ctx *c, const char *name)
+{
+	char		path[4096];
+	struct err	e;
+	size_t		lo = 0, hi;
+
+	if (!c->dbtried) {
+		c->dbtried = 1;
+		db_path(c, path, sizeof(path));
+		if (access(path, F_OK) == 0 &&
+		    pkgdb_read(path, &c->db, &e) == 0)
+			c->dbloaded = 1;
+	}
+	if (!c->dbloaded)
+		return (NULL);
+	hi = c->db.npkgs;
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+		int	r = strcmp(c->db.pkgs[mid].name, name);
+
+		if (r == 0)
+			return (c->db.pkgs[mid].version);
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (NULL);
+}
+
+/*
+ * Which signed package NAME means: name-version when it is spelled so;
+ * else the version pkg's database says is installed; else the one signed
+ * version.  Returns 0 with *OUT set, 1 when a verdict was reported
+ * instead, -1 on error.
+ */
+static int
+pick_pkg(vfy_ctx *c, const char *name, size_t *out, vfy_report_fn fn,
+    void *arg, int *problems)
+{
+	const struct index_pkg	*p, *first = NULL;
+	const char		*inst;
+	char			*copy, *dash, detail[512];
+	size_t			 i, n = 0;
+
+	for (i = 0; i < c->store.idx.npkgs; i++)
+		if (strcmp(c->store.idx.pkgs[i].name, name) == 0 && n++ == 0)
+			first = &c->store.idx.pkgs[i];
+	if (n == 0) {
 		if ((copy = strdup(name)) == NULL)
 			return (err_set(&c->err, "out of memory"));
+		p = NULL;
 		if ((dash = strrchr(copy, '-')) != NULL) {
 			*dash = '\0';
 			p = store_find(&c->store, copy, dash + 1);
 		}
 		free(copy);
+		if (p != NULL) {
+			*out = (size_t)(p - c->store.idx.pkgs);
+			return (0);
+		}
+		report(c, fn, arg, VFY_PACKAGE_NOT_SIGNED, "", name,
+		    "no signed record for this package", problems);
+		return (1);
 	}
-	if (p == NULL)
-		return (-1);
-	*out = (size_t)(p - c->store.idx.pkgs);
+	if ((inst = installed_version(c, name)) != NULL) {
+		if ((p = store_find(&c->store, name, inst)) != NULL) {
+			*out = (size_t)(p - c->store.idx.pkgs);
+			return (0);
+		}
+		snprintf(detail, sizeof(detail), "installed %s, signed %s-%s",
+		    inst, first->name, first->version);
+		snprintf(c->label, sizeof(c->label), "%s-%s", name, inst);
+		report(c, fn, arg, VFY_VERSION_MISMATCH, "", c->label, detail,
+		    problems);
+		return (1);
+	}
+	if (n > 1)
+		return (err_set(&c->err, "%s: %zu versions are signed and "
+		    "none is known to be installed; name one as name-version",
+		    name, n));
+	*out = (size_t)(first - c->store.idx.pkgs);
 	return (0);
 }
 
@@ -893,6 +1004,7 @@ vfy_check_package(vfy_ctx *c, const char *name, vfy_report_fn fn, void *arg)
 {
 	struct outcome	 o;
 	size_t		 i = 0, j;
+	uint64_t	 before;
 	char		 label[256];
 	int		 problems = 0, st;
 
@@ -900,11 +1012,8 @@ vfy_check_package(vfy_ctx *c, const char *name, vfy_report_fn fn, void *arg)
 		return (err_set(&c->err, "no signatures loaded"));
 	if (need_root(c) == -1)
 		return (-1);
-	if (find_pkg(c, name, &i) == -1) {
-		report(c, fn, arg, VFY_PACKAGE_NOT_SIGNED, "", name,
-		    "no signed record for this package", &problems);
-		return (problems);
-	}
+	if ((st = pick_pkg(c, name, &i, fn, arg, &problems)) != 0)
+		return (st == -1 ? -1 : problems);
 	pkg_label(&c->store.idx.pkgs[i], label, sizeof(label));
 	if ((st = load_pkg(c, i)) != 1) {
 		if (st == STORE_MISSING)
@@ -914,9 +1023,10 @@ vfy_check_package(vfy_ctx *c, const char *name, vfy_report_fn fn, void *arg)
 		return (problems);
 	}
 	for (j = 0; j < c->rf[i].n; j++) {
+		before = c->w.bytes;
 		check_file(&c->w, &c->rf[i].recs[j], &o);
-		if (report(c, fn, arg, o.verdict, c->rf[i].recs[j].path, label,
-		    o.detail, &problems) != 0)
+		if (report_bytes(c, fn, arg, o.verdict, c->rf[i].recs[j].path,
+		    label, o.detail, c->w.bytes - before, &problems) != 0)
 			break;
 	}
 	return (problems);
@@ -987,6 +1097,7 @@ struct inst {
 	size_t		 cap;
 	int		 done;
 	int		 failed;
+	char		 error[sizeof(((struct err *)0)->msg)];
 };
 
 struct scan {
@@ -1061,8 +1172,10 @@ scan_signed(struct scan *s, struct worker *w, struct inst *in, size_t pi)
 	int		 r;
 
 	r = store_load_records(&c->store, &c->store.idx.pkgs[pi], &rf, 0, &e);
-	if (r == STORE_MISSING)
-		return (add_finding(in, VFY_UNREADABLE, "", e.msg, 0));
+	if (r == STORE_MISSING) {
+		snprintf(in->error, sizeof(in->error), "%s", e.msg);
+		return (-1);
+	}
 	if (r != 0)
 		return (add_finding(in, VFY_BAD_SIGNATURE, "", e.msg, 0));
 	for (j = 0; j < rf.n && !s->stop; j++) {
@@ -1155,19 +1268,6 @@ scan_worker(void *arg)
 	return (NULL);
 }
 
-static int
-db_path(vfy_ctx *c, char *buf, size_t n)
-{
-	const char	*root = c->root ? c->root : "/";
-
-	if (c->dbdir != NULL)
-		snprintf(buf, n, "%s/local.sqlite", c->dbdir);
-	else
-		snprintf(buf, n, "%s%svar/db/pkg/local.sqlite", root,
-		    root[strlen(root) - 1] == '/' ? "" : "/");
-	return (0);
-}
-
 int
 vfy_check_installed(vfy_ctx *c, vfy_report_fn fn, void *arg)
 {
@@ -1205,6 +1305,7 @@ vfy_check_installed(vfy_ctx *c, vfy_report_fn fn, void *arg)
 	for (i = 0; i < s.db.npkgs; i++)
 		if (s.pk[i].failed && !s.stop) {
 			err_set(&c->err, "%s: %s", s.pk[i].label,
+			    s.pk[i].error[0] ? s.pk[i].error :
 			    "could not be checked");
 			goto out;
 		}
@@ -1262,6 +1363,14 @@ export_pkg(vfy_ctx *c, int recfd, size_t i)
 }
 
 static int
+ignore_result(const struct vfy_result *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return (0);
+}
+
+static int
 mkdir_open(int at, const char *name, struct err *e)
 {
 	int	fd;
@@ -1283,9 +1392,15 @@ export_names(vfy_ctx *c, int recfd, const char *const *names, size_t n)
 
 	if (n > 0) {
 		for (i = 0; i < n; i++) {
-			if (find_pkg(c, names[i], &k) == -1)
-				return (err_set(&c->err, "%s: no signed record",
-				    names[i]));
+			int	dummy = 0, r;
+
+			r = pick_pkg(c, names[i], &k, ignore_result, NULL,
+			    &dummy);
+			if (r == -1)
+				return (-1);
+			if (r == 1)
+				return (err_set(&c->err, "%s: no signed record "
+				    "of the installed version", names[i]));
 			if (export_pkg(c, recfd, k) == -1)
 				return (-1);
 		}

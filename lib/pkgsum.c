@@ -43,7 +43,7 @@ pkgsum_type(const char *sum, enum pkgsum_type *type)
 	size_t		 n;
 
 	if ((dollar = strchr(sum, '$')) == NULL) {
-		if (strlen(sum) != 64)
+		if (strlen(sum) != 64 || strspn(sum, "0123456789abcdef") != 64)
 			return (-1);
 		*type = PKGSUM_SHA256_BARE;
 		return (0);

@@ -974,16 +974,18 @@ test_state_rollback(void **state)
 	assert_int_equal(vfy_load(c, dir), -1);
 	/*
 	 * A different index with a serial already accepted: two fresh
-	 * signings with the same time under different names.
+	 * signings of one repository name at the same time, with different
+	 * lifetimes.  (Serials are kept per key and repository name, so two
+	 * names do not collide; see test_state_per_repository.)
 	 */
 	{
 		char	args[128], a[8192], b[8192];
 		unsigned long long sa;
 
-		snprintf(args, sizeof(args), "-t %lld -n same-a",
+		snprintf(args, sizeof(args), "-t %lld -n same -e 30",
 		    (long long)time(NULL) - 1000);
 		signed_copy("repo-same-a", sec, args, a, sizeof(a));
-		args[strlen(args) - 1] = 'b';
+		args[strlen(args) - 1] = '1';
 		signed_copy("repo-same-b", sec, args, b, sizeof(b));
 		assert_int_equal(vfy_set_state_file(c, NULL), 0);
 		assert_int_equal(vfy_load(c, a), 0);
@@ -1036,6 +1038,40 @@ make_fp_dir(const char *dir, const char *trusted_id, const char *revoked_id)
 		assert_int_equal(th_write_file(path, text, strlen(text), 0644),
 		    0);
 	}
+}
+
+/*
+ * One key signing two repositories: their serials are unrelated, and a
+ * host may check both with one state file; a pinned name refuses the
+ * other repository's index.
+ */
+static void
+test_state_per_repository(void **state)
+{
+	char	 sec[8192], statef[8192], a[8192], b[8192], args[128];
+	vfy_ctx	*c;
+
+	(void)state;
+	snprintf(sec, sizeof(sec), "%s/k.sec", tmp);
+	snprintf(statef, sizeof(statef), "%s/state-repos.json", tmp);
+	unlink(statef);
+	snprintf(args, sizeof(args), "-t %lld -n repo-one",
+	    (long long)time(NULL) - 10);
+	signed_copy("repo-one", sec, args, a, sizeof(a));
+	snprintf(args, sizeof(args), "-t %lld -n repo-two",
+	    (long long)time(NULL) - 5000);
+	signed_copy("repo-two", sec, args, b, sizeof(b));
+	c = vfy_new();
+	assert_int_equal(vfy_trust_key_file(c, pub), 0);
+	assert_int_equal(vfy_set_state_file(c, statef), 0);
+	assert_int_equal(vfy_load(c, a), 0);
+	if (vfy_load(c, b) == -1)
+		fail_msg("%s", vfy_error(c));
+	assert_int_equal(vfy_set_repository(c, "repo-one"), 0);
+	assert_int_equal(vfy_load(c, a), 0);
+	assert_int_equal(vfy_load(c, b), -1);
+	assert_non_null(strstr(vfy_error(c), "repo-two"));
+	vfy_free(c);
 }
 
 static void
@@ -1129,6 +1165,7 @@ main(void)
 		cmocka_unit_test(test_stop_early),
 		cmocka_unit_test(test_expiry_and_info),
 		cmocka_unit_test(test_state_rollback),
+		cmocka_unit_test(test_state_per_repository),
 		cmocka_unit_test(test_trust_dir),
 	};
 

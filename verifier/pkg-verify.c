@@ -36,6 +36,7 @@ struct opts {
 	const char	 *state;
 	const char	 *outdir;
 	const char	 *records;
+	const char	 *reponame;
 	const char	**pkgs;
 	size_t		  npkgs;
 	unsigned int	  flags;
@@ -51,7 +52,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: pkg-verify [-p publickey | -T trustdir]... -c repodir "
 	    "[-r root] [-d dbdir]\n"
-	    "                  [-s statefile] [-x] [-j jobs] [-q | -v] [-C] "
+	    "                  [-n name] [-s statefile] [-x] [-j jobs] [-q | -v] [-C] "
 	    "[--json]\n"
 	    "                  [-a | -P pkgname ... | path ...]\n"
 	    "       pkg-verify (-p publickey | -T trustdir -c repodir) "
@@ -197,7 +198,7 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 		err(2, NULL);
 	o->state = DEFAULT_STATE;
 	o->jobs = 1;
-	while ((ch = getopt_long(argc, argv, "aCc:d:j:o:P:p:qr:s:T:vx",
+	while ((ch = getopt_long(argc, argv, "aCc:d:j:n:o:P:p:qr:s:T:vx",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -219,6 +220,9 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 			o->jobs = atoi(optarg);
 			if (vfy_set_jobs(ctx, o->jobs) == -1)
 				errx(2, "-j: %s", vfy_error(ctx));
+			break;
+		case 'n':
+			o->reponame = optarg;
 			break;
 		case 'o':
 			o->outdir = optarg;
@@ -274,6 +278,8 @@ setup(vfy_ctx *ctx, const struct opts *o)
 	if (o->root != NULL && vfy_set_root(ctx, o->root) == -1)
 		errx(2, "%s", vfy_error(ctx));
 	if (o->dbdir != NULL && vfy_set_dbdir(ctx, o->dbdir) == -1)
+		errx(2, "%s", vfy_error(ctx));
+	if (o->reponame != NULL && vfy_set_repository(ctx, o->reponame) == -1)
 		errx(2, "%s", vfy_error(ctx));
 	if (o->repo == NULL)
 		return;

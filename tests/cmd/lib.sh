@@ -112,9 +112,22 @@ sign() {
 	[ "$RC" -eq 0 ] || fail "sign $repo with $key: exit $RC"
 }
 
-# pv ARGS...: pkg-verify with a private state file.
+# pv ARGS...: pkg-verify with a private state file.  The state keeps one
+# serial per key, and these tests sign many repositories with one key, so
+# each repository directory (-c) gets a state file of its own.
 pv() {
-	run "$PKG_VERIFY" -s "$T/state" "$@"
+	run "$PKG_VERIFY" -s "$(state_for "$@")" "$@"
+}
+
+state_for() {
+	local c=
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -c ] && [ $# -gt 1 ]; then
+			c=$2
+		fi
+		shift
+	done
+	echo "$T/state.$(printf '%s' "$c" | sha256sum | cut -c1-16)"
 }
 
 # The ids a root's etc/passwd and etc/group give root and nobody: the

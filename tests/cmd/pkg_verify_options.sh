@@ -33,7 +33,7 @@ rollback() {
 	cp -a "$r/.real_1700000000/filesigs" "$T/rb-old"
 	pv -p "$T/k.pub" -c "$r" -r "$R" -P hello-tools
 	[ "$RC" -eq 0 ] || fail "first index: exit $RC"
-	[ -s "$T/state" ] || fail "no state file written"
+	[ -s "$(state_for -c "$r")" ] || fail "no state file written"
 	sign k "$r"
 	pv -p "$T/k.pub" -c "$r" -r "$R" -P hello-tools
 	[ "$RC" -eq 0 ] || fail "newer index: exit $RC"
@@ -46,6 +46,7 @@ rollback() {
 }
 
 all_installed() {
+	installed_root "$R"
 	pv -p "$T/k.pub" -c "$REPO" -r "$R" -a
 	[ "$RC" -eq 0 ] || fail "-a: exit $RC"
 	expect_err '25 checked, 0 problems' "-a summary"
@@ -70,6 +71,7 @@ all_installed() {
 }
 
 version_mismatch() {
+	installed_root "$R"
 	local old=$T/older
 	copy_repo "$FIXTURES/pkg-versions/older-release" "$old"
 	sign k "$old"
@@ -82,6 +84,7 @@ version_mismatch() {
 }
 
 installed_version() {
+	installed_root "$R"
 	# Both releases signed in one repository; the root has 1.0.2.
 	local both=$T/both
 	copy_repo "$POUDRIERE" "$both"
@@ -102,7 +105,7 @@ installed_version() {
 json() {
 	installed_root "$R"
 	echo x >>"$R/usr/local/bin/hello-which"
-	run "$PKG_VERIFY" -s "$T/state" --json -p "$T/k.pub" -c "$REPO" -r "$R" \
+	run "$PKG_VERIFY" -s "$T/json-state" --json -p "$T/k.pub" -c "$REPO" -r "$R" \
 	    -P hello-tools -P tinyconf
 	[ "$RC" -eq 1 ] || fail "--json: exit $RC"
 	python3 - "$T/out" <<'PY' || fail "--json output"
@@ -116,7 +119,8 @@ assert all(set(("verdict", "path", "package", "detail")) <= set(l) for l in foun
 mod = [l for l in found if l["verdict"] == "MODIFIED"]
 assert len(mod) == 1 and mod[0]["path"] == "/usr/local/bin/hello-which", found
 assert mod[0]["package"] == "hello-tools-1.0.2", mod
-assert summary.get("MODIFIED") == 1, summary
+counts = summary.get("counts", summary)
+assert counts.get("MODIFIED") == 1 and counts.get("OK") == 24, summary
 for k in ("packages", "files", "bytes", "seconds"):
     assert k in summary, (k, summary)
 PY
@@ -125,6 +129,7 @@ PY
 }
 
 trust_dir() {
+	installed_root "$R"
 	local id
 	id=$(sha256sum <"$T/k.pub" | cut -c1-64)
 	mkdir -p "$T/fp/trusted" "$T/fp/revoked"
@@ -141,7 +146,8 @@ trust_dir() {
 }
 
 export_offline() {
-	run "$PKG_VERIFY" export -p "$T/k.pub" -c "$REPO" -r "$R" \
+	installed_root "$R"
+	run "$PKG_VERIFY" export -s "$T/export-state" -p "$T/k.pub" -c "$REPO" -r "$R" \
 	    -P hello-tools -o "$T/offline"
 	[ "$RC" -eq 0 ] || fail "export: exit $RC"
 	[ -f "$T/offline/index" ] || [ -f "$T/offline/filesigs/index" ] ||

@@ -147,7 +147,7 @@ pv -p "$T/k.pub" -c "$REPO" -r "$R" /var/db/pkg/local.sqlite
 expect_verdict NOT_SIGNED /var/db/pkg/local.sqlite "database path"
 pass "package database: NOT_SIGNED"
 expect_rc 2 "relative path" \
-    "$PKG_VERIFY" -s "$T/state" -p "$T/k.pub" -c "$REPO" -r "$R" usr/local/bin/hello-which
+    "$PKG_VERIFY" -s "$(state_for -c "$REPO")" -p "$T/k.pub" -c "$REPO" -r "$R" usr/local/bin/hello-which
 pass "relative path: exit 2"
 
 # A package the index does not know.

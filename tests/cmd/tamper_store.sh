@@ -122,6 +122,14 @@ missing_record() {
 	pass "missing record file, path: exit 2"
 }
 subtest missing_record
+missing_record_all() {
+	fresh
+	rm "$HELLOREC"
+	check -a
+	[ "$RC" -eq 2 ] || fail "missing record file: -a: exit $RC, expected 2"
+	pass "missing record file, -a: exit 2"
+}
+subtest missing_record_all
 
 # The index: one signature byte, one serial digit, gone, CRLF.
 fresh
@@ -135,7 +143,7 @@ c = b'B' if d[i:i + 1] != b'B' else b'C'
 open(p, 'wb').write(d[:i] + c + d[i + 1:])
 PY
 expect_rc 2 "index signature byte" \
-    "$PKG_VERIFY" -s "$T/state" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
+    "$PKG_VERIFY" -s "$(state_for -c "$REPO")" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
 [ ! -s "$T/out" ] || fail "index signature byte: findings printed"
 expect_err "index" "index signature byte message"
 expect_rc 2 "index signature byte: sign-repo verify" \
@@ -146,31 +154,31 @@ fresh
 IDX=$(index_of "$REPO")
 sed -i 's/^\(serial [0-9]*\)$/\10/' "$IDX"
 expect_rc 2 "index serial changed" \
-    "$PKG_VERIFY" -s "$T/state" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
+    "$PKG_VERIFY" -s "$(state_for -c "$REPO")" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
 pass "index statement changed: exit 2"
 
 fresh
 IDX=$(index_of "$REPO")
 sed -i 's/$/\r/' "$IDX"
 expect_rc 2 "CRLF index" \
-    "$PKG_VERIFY" -s "$T/state" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
+    "$PKG_VERIFY" -s "$(state_for -c "$REPO")" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
 pass "CRLF index: exit 2"
 
 fresh
 rm "$(index_of "$REPO")"
 expect_rc 2 "no index" \
-    "$PKG_VERIFY" -s "$T/state" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
+    "$PKG_VERIFY" -s "$(state_for -c "$REPO")" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
 pass "missing index: exit 2"
 
 # Another public key.
 fresh
 expect_rc 2 "another key" \
-    "$PKG_VERIFY" -s "$T/state" -p "$T/other.pub" -c "$REPO" -r "$R" -P hello-tools
+    "$PKG_VERIFY" -s "$(state_for -c "$REPO")" -p "$T/other.pub" -c "$REPO" -r "$R" -P hello-tools
 expect_err "not trusted" "another key message"
 expect_rc 2 "another key: sign-repo verify" \
     "$SIGN_REPO" verify -p "$T/other.pub" "$REPO"
 expect_rc 2 "the catalogue key" \
-    "$PKG_VERIFY" -s "$T/state" -p "$FIXTURES/keys/repo.pub" -c "$REPO" -r "$R" /usr/local/bin/hello-which
+    "$PKG_VERIFY" -s "$(state_for -c "$REPO")" -p "$FIXTURES/keys/repo.pub" -c "$REPO" -r "$R" /usr/local/bin/hello-which
 pass "another public key: exit 2"
 
 # The whole filesigs of another signer in its place.
@@ -179,7 +187,7 @@ rm -rf "$(dirname "$(index_of "$REPO")")"
 cp -a "$(dirname "$(index_of "$T/other/141amd64-default")")" \
     "$(dirname "$(index_of "$REPO")")"
 expect_rc 2 "another signer's filesigs" \
-    "$PKG_VERIFY" -s "$T/state" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
+    "$PKG_VERIFY" -s "$(state_for -c "$REPO")" -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
 pass "another signer's filesigs: exit 2"
 
 done_testing
