@@ -13,6 +13,9 @@
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
+#ifndef OPENSSL_NO_ENGINE
+#include <openssl/engine.h>
+#endif
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -216,9 +219,44 @@ key_load_public(const char *path, struct vkey *k, struct err *e)
 	return (0);
 }
 
+#ifndef OPENSSL_NO_ENGINE
 /*
- * A key named by an OpenSSL store URI (pkcs11:, file:, or any scheme a
- * loaded provider handles), for keys that live in a token or an HSM.
+ * OpenSSL 3.0 has no store loader for pkcs11: URIs unless a PKCS#11
+ * provider is installed; the pkcs11 engine (libp11), configured through
+ * OPENSSL_CONF, is what FreeBSD and Debian ship.  XXX The ENGINE interface
+ * is deprecated in OpenSSL 3; move to the provider once it is packaged.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static EVP_PKEY *
+engine_key(const char *uri, struct err *e)
+{
+	ENGINE		*eng;
+	EVP_PKEY	*pk;
+
+	ENGINE_load_builtin_engines();
+	if ((eng = ENGINE_by_id("pkcs11")) == NULL) {
+		err_ssl(e, "%s: the pkcs11 engine is not available", uri);
+		return (NULL);
+	}
+	if (ENGINE_init(eng) != 1) {
+		ENGINE_free(eng);
+		err_ssl(e, "%s: cannot initialise the pkcs11 engine", uri);
+		return (NULL);
+	}
+	pk = ENGINE_load_private_key(eng, uri, NULL, NULL);
+	ENGINE_finish(eng);
+	ENGINE_free(eng);
+	if (pk == NULL)
+		err_ssl(e, "%s: no private key found", uri);
+	return (pk);
+}
+#pragma GCC diagnostic pop
+#endif
+
+/*
+ * A key named by a URI (pkcs11:, or any scheme an OpenSSL store loader
+ * handles), for keys that live in a token or an HSM.
  */
 static int
 key_load_uri(const char *uri, struct vkey *k, struct err *e)
@@ -228,6 +266,15 @@ key_load_uri(const char *uri, struct vkey *k, struct err *e)
 	EVP_PKEY	*pk = NULL;
 	struct err	 sub;
 
+#ifndef OPENSSL_NO_ENGINE
+	if (strncmp(uri, "pkcs11:", 7) == 0) {
+		if ((pk = engine_key(uri, e)) == NULL)
+			return (-1);
+		if (key_from_pkey(pk, k, &sub) == -1)
+			return (err_set(e, "%s: %s", uri, sub.msg));
+		return (0);
+	}
+#endif
 	if ((sc = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL)) == NULL)
 		return (err_ssl(e, "%s: cannot open key store", uri));
 	while (pk == NULL && !OSSL_STORE_eof(sc)) {
