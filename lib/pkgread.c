@@ -596,8 +596,6 @@ hash_hardlink(struct pkgctx *c, struct archive_entry *ae, struct mentry *m,
 	struct buf	 tp = { 0 };
 	struct mentry	*tm;
 	enum pkgsum_type t;
-	char		 mine[PKGSUM_MAX];
-	int		 r;
 
 	if ((target = archive_entry_hardlink_utf8(ae)) == NULL &&
 	    (target = archive_entry_hardlink(ae)) == NULL)
@@ -620,9 +618,7 @@ hash_hardlink(struct pkgctx *c, struct archive_entry *ae, struct mentry *m,
 	if (sum_type(c, m, &t) == -1)
 		return (-1);
 	/* Same content: the manifest must give both names the same sum. */
-	r = sum_type(c, tm, &t) == 0 && strcmp(tm->sum, m->sum) == 0;
-	(void)mine;
-	if (!r)
+	if (strcmp(tm->sum, m->sum) != 0)
 		return (err_set(c->err, "%s: %s: hard link to %s but "
 		    "+MANIFEST gives them different checksums", c->file,
 		    m->path, tm->path));

@@ -9,6 +9,7 @@
  *	sign-repo sign-batch -k secretkey
  *	sign-repo verify -p publickey | -T trustdir [-q] repodir
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -766,6 +767,44 @@ collect_garbage(int recfd, const struct index *now, const struct index *prev)
 	closedir(d);
 }
 
+/*
+ * One signer at a time: two runs interleaving their renames could leave
+ * an index that names record files the other removed.
+ */
+static void
+lock_store(int sigfd, const char *label)
+{
+	int	fd;
+
+	fd = openat(sigfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1)
+		err(2, "%s/.lock", label);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			errx(2, "%s: another sign-repo is signing this "
+			    "repository", label);
+		err(2, "%s/.lock", label);
+	}
+	/* Held until exit; the descriptor is never closed. */
+}
+
+/* Temporary files a killed run left behind. */
+static void
+remove_temporaries(int dirfd)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+	if ((fd = dup(dirfd)) == -1 || (d = fdopendir(fd)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, ".tmp.", 5) == 0)
+			unlinkat(dirfd, de->d_name, 0);
+	closedir(d);
+}
+
 /* Publish the public key with the signatures, named by its id. */
 static void
 publish_key(int sigfd, const struct vkey *k, const char *label)
@@ -1009,6 +1048,7 @@ cmd_sign(int argc, char **argv)
 	find_packages(s.repofd, repodir, &l);
 	snprintf(label, sizeof(label), "%s/%s", repodir, FMT_DIR);
 	sigfd = ensure_dir(s.repofd, FMT_DIR, label);
+	lock_store(sigfd, label);
 	s.recfd = ensure_dir(sigfd, FMT_RECORDS, label);
 	s.be = &be;
 	s.repo = idx.repo;
@@ -1048,6 +1088,7 @@ cmd_sign(int argc, char **argv)
 		collect_garbage(s.recfd, &now, &prev);
 		index_free(&now);
 	}
+	remove_temporaries(sigfd);
 	buf_free(&nb);
 	link_poudriere(repodir);
 	if (!quiet)
@@ -1264,6 +1305,10 @@ cmd_verify(int argc, char **argv)
 	if (st.repofd == -1)
 		errx(2, "%s: a repository with its All/ directory is needed",
 		    repodir);
+	if ((int64_t)time(NULL) > st.idx.expires)
+		problem("%s: the index expired %lld seconds ago; re-sign before "
+		    "publishing", repodir,
+		    (long long)((int64_t)time(NULL) - st.idx.expires));
 	for (i = 0; i < st.idx.npkgs; i++) {
 		verify_package(&st, repodir, &st.idx.pkgs[i]);
 		files += st.idx.pkgs[i].nfiles;

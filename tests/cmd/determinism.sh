@@ -52,7 +52,7 @@ R=$T/k-a/141amd64-default
 IDX=$R/.real_1700000000/filesigs/index
 s1=$(sed -n 's/^serial //p' "$IDX")
 recs1=$(cd "$R/.real_1700000000/filesigs/records" && ls)
-run "$SIGN_REPO" sign -k "$T/k.sec" -t 1700000000 "$R"
+run "$SIGN_REPO" sign -k "$T/k.sec" -t 1700000000 -e 3650 "$R"
 [ "$RC" -eq 0 ] || fail "second signing: exit $RC"
 expect_out '3 packages \(3 reused\)' "second signing summary"
 s2=$(sed -n 's/^serial //p' "$IDX")
