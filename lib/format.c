@@ -201,6 +201,9 @@ record_parse(char *line, size_t len, struct record *r, struct err *e)
 	char	*f[REC_NFIELDS];
 
 	memset(r, 0, sizeof(*r));
+	if (len > FMT_LINE_MAX)
+		return (err_set(e, "record longer than %d bytes",
+		    FMT_LINE_MAX));
 	if (split(line, len, f, REC_NFIELDS) == -1)
 		return (err_set(e, "record does not have %d fields",
 		    REC_NFIELDS));

@@ -306,6 +306,11 @@ key_load_secret(const char *path, struct vkey *k, struct err *e)
 	BIO		*bio;
 	int		 fd;
 
+	/* A file: URI is a file, and gets the same scrutiny. */
+	if (strncmp(path, "file://", 7) == 0)
+		path += 7;
+	else if (strncmp(path, "file:", 5) == 0)
+		path += 5;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1 && errno == ENOENT && strchr(path, ':') != NULL)
 		return (key_load_uri(path, k, e));

@@ -193,6 +193,11 @@ store_load_records(const struct store *s, const struct index_pkg *p,
 
 	memset(rf, 0, sizeof(*rf));
 	record_name(p->record_sha256, name);
+	if (p->record_size > FMT_RECFILE_MAX) {
+		err_set(e, "%s-%s: record file larger than %llu bytes",
+		    p->name, p->version, (unsigned long long)FMT_RECFILE_MAX);
+		return (STORE_BAD);
+	}
 	if (read_whole(s->recfd, name, p->record_size, &b) == -1) {
 		int	saved = errno;
 

@@ -248,6 +248,11 @@ trust_resolve(struct trust *t, int storefd, const char *id, struct err *e)
 		err_set(e, "too many keys");
 		return (NULL);
 	}
+	if (storefd == -1) {
+		err_set(e, "key %s is trusted by fingerprint, but no "
+		    "signatures are loaded to take the key from", id);
+		return (NULL);
+	}
 	snprintf(name, sizeof(name), "%s.pub", id);
 	fd = openat(storefd, FMT_KEYS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1 || read_whole(fd, name, FP_FILE_MAX, &b) == -1) {

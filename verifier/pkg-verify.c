@@ -24,6 +24,7 @@ struct tally {
 	size_t		 packages;
 	char		 last[512];
 	int		 verbose;
+	int		 quiet;
 	int		 json;
 	int		 progress;
 	vfy_ctx		*ctx;
@@ -44,6 +45,7 @@ struct opts {
 	int		  quiet;
 	int		  jobs;
 	int		  nkeys;
+	int		  npinned;
 };
 
 static void __attribute__((noreturn))
@@ -123,7 +125,7 @@ report(const struct vfy_result *r, void *arg)
 		t->by[r->verdict]++;
 	if (problem)
 		t->problems++;
-	if (!problem && !t->verbose && r->verdict == VFY_OK)
+	if (!problem && ((!t->verbose && r->verdict == VFY_OK) || t->quiet))
 		return (0);
 	clear_progress(t);
 	if (t->json) {
@@ -234,9 +236,10 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 			if (vfy_trust_key_file(ctx, optarg) == -1)
 				errx(2, "%s", vfy_error(ctx));
 			o->nkeys++;
+			o->npinned++;
 			break;
 		case 'q':
-			o->quiet = 1;
+			o->quiet = t->quiet = 1;
 			break;
 		case 'R':
 			o->records = optarg;
@@ -263,6 +266,7 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 		}
 	}
 	if (o->nkeys == 0 || (o->repo == NULL && o->records == NULL) ||
+	    (o->repo == NULL && o->npinned == 0) ||
 	    (o->quiet && t->verbose) ||
 	    (o->all && o->npkgs > 0) || (export && o->outdir == NULL) ||
 	    (!export && o->outdir != NULL))
