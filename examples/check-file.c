@@ -1,8 +1,10 @@
 /*
- * check-file: check one installed file against the per-file signatures of
- * a package repository, with libverify(3).
+ * check-file: check one installed file, or every file of one package,
+ * against the per-file signatures of a package repository, with
+ * libverify(3).
  *
  *	check-file -p pubkey -c repodir [-r root] path
+ *	check-file -p pubkey -c repodir [-r root] -P pkgname
  *
  * Prints "VERDICT path package[: detail]" and exits 0 when the file
  * verified, 1 when it did not, 2 when it could not be checked.
@@ -18,7 +20,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: check-file -p pubkey -c repodir [-r root] "
-	    "path\n");
+	    "path | -P pkgname\n");
 	exit(2);
 }
 
@@ -57,10 +59,14 @@ main(int argc, char **argv)
 {
 	vfy_ctx		*ctx;
 	const char	*pubkey = NULL, *repodir = NULL, *root = NULL;
+	const char	*pkgname = NULL;
 	int		 ch, r;
 
-	while ((ch = getopt(argc, argv, "c:p:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:P:p:r:")) != -1) {
 		switch (ch) {
+		case 'P':
+			pkgname = optarg;
+			break;
 		case 'c':
 			repodir = optarg;
 			break;
@@ -76,9 +82,9 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || pubkey == NULL || repodir == NULL)
+	if (argc != (pkgname == NULL) || pubkey == NULL || repodir == NULL)
 		usage();
-	if (argv[0][0] != '/')
+	if (pkgname == NULL && argv[0][0] != '/')
 		errx(2, "%s: the path must be absolute, as installed", argv[0]);
 
 	if ((ctx = vfy_new()) == NULL)
@@ -87,8 +93,12 @@ main(int argc, char **argv)
 	    (root != NULL && vfy_set_root(ctx, root) == -1) ||
 	    vfy_load(ctx, repodir) == -1)
 		errx(2, "%s", vfy_error(ctx));
-	if ((r = vfy_check_path(ctx, argv[0], show, NULL)) == -1)
-		errx(2, "%s: %s", argv[0], vfy_error(ctx));
+	if (pkgname != NULL)
+		r = vfy_check_package(ctx, pkgname, show, NULL);
+	else
+		r = vfy_check_path(ctx, argv[0], show, NULL);
+	if (r == -1)
+		errx(2, "%s: %s", pkgname ? pkgname : argv[0], vfy_error(ctx));
 	vfy_free(ctx);
 	if (fflush(stdout) == EOF)
 		err(2, "stdout");
