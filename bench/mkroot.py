@@ -45,8 +45,11 @@ def install(args):
     pkg, root = args
     manifest = subprocess.run(["bsdtar", "-xqOf", pkg, "+MANIFEST"],
                               check=True, stdout=subprocess.PIPE).stdout
-    subprocess.run(["bsdtar", "-xpf", pkg, "-C", root, "--exclude", "+*"],
-                   check=True)
+    r = subprocess.run(["bsdtar", "-xpf", pkg, "-C", root, "--exclude",
+                        "+*"], stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        sys.stderr.buffer.write(r.stderr)
+        raise RuntimeError("bsdtar failed on %s" % pkg)
     return json.loads(manifest)
 
 

@@ -196,6 +196,19 @@ vfy_error(const vfy_ctx *c)
 	return (c->err.msg);
 }
 
+/* Replace an optional string setting of the context; NULL clears it. */
+static int
+set_string(vfy_ctx *c, char **slot, const char *value)
+{
+	char	*copy = NULL;
+
+	if (value != NULL && (copy = strdup(value)) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	free(*slot);
+	*slot = copy;
+	return (0);
+}
+
 int
 vfy_trust_key_file(vfy_ctx *c, const char *path)
 {
@@ -211,13 +224,7 @@ vfy_trust_dir(vfy_ctx *c, const char *dir)
 int
 vfy_set_state_file(vfy_ctx *c, const char *path)
 {
-	char	*copy = NULL;
-
-	if (path != NULL && (copy = strdup(path)) == NULL)
-		return (err_set(&c->err, "out of memory"));
-	free(c->statefile);
-	c->statefile = copy;
-	return (0);
+	return (set_string(c, &c->statefile, path));
 }
 
 int
@@ -260,25 +267,13 @@ vfy_set_jobs(vfy_ctx *c, int jobs)
 int
 vfy_set_dbdir(vfy_ctx *c, const char *dir)
 {
-	char	*copy = NULL;
-
-	if (dir != NULL && (copy = strdup(dir)) == NULL)
-		return (err_set(&c->err, "out of memory"));
-	free(c->dbdir);
-	c->dbdir = copy;
-	return (0);
+	return (set_string(c, &c->dbdir, dir));
 }
 
 int
 vfy_set_repository(vfy_ctx *c, const char *name)
 {
-	char	*copy = NULL;
-
-	if (name != NULL && (copy = strdup(name)) == NULL)
-		return (err_set(&c->err, "out of memory"));
-	free(c->repo);
-	c->repo = copy;
-	return (0);
+	return (set_string(c, &c->repo, name));
 }
 
 void
