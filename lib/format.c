@@ -498,6 +498,9 @@ index_parse(const char *text, size_t len, struct index *idx, struct err *e)
 	memset(idx, 0, sizeof(*idx));
 	if (index_keyid(text, len, idx->keyid, e) == -1)
 		return (-1);
+	/* The lines are C strings below: a NUL would end one early. */
+	if (memchr(text, '\0', len) != NULL)
+		return (err_set(e, "index holds a NUL byte"));
 	if ((idx->text = malloc(len + 1)) == NULL)
 		return (err_set(e, "out of memory"));
 	memcpy(idx->text, text, len);

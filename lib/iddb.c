@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "iddb.h"
+#include "util.h"
 #include "rootfs.h"
 
 #define IDDB_FILE_MAX	(64 * 1024 * 1024)
@@ -258,7 +259,7 @@ tab_sort(struct iddb_tab *t)
 
 	if (t->n == 0)
 		return;
-	qsort(t->ents, t->n, sizeof(*t->ents), ent_cmp);
+	sort_array(t->ents, t->n, sizeof(*t->ents), ent_cmp);
 	for (i = 1, j = 1; i < t->n; i++)
 		if (strcmp(t->ents[j - 1].name, t->ents[i].name) != 0)
 			t->ents[j++] = t->ents[i];

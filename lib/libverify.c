@@ -813,7 +813,7 @@ index_paths(vfy_ctx *c)
 			c->npaths++;
 		}
 	}
-	qsort(c->paths, c->npaths, sizeof(*c->paths), pathref_cmp);
+	sort_array(c->paths, c->npaths, sizeof(*c->paths), pathref_cmp);
 	c->indexed = 1;
 	return (0);
 }

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "pkgdb.h"
+#include "util.h"
 
 /* A file: URI for PATH, with the characters URIs reserve escaped. */
 static int
@@ -163,7 +164,7 @@ pkgdb_read(const char *path, struct pkgdb *out, struct err *e)
 		if (read_files(db, &out->pkgs[i], ids[i], e) == -1)
 			goto out;
 		/* SQLite's order is by collation; ours is by bytes. */
-		qsort(out->pkgs[i].files, out->pkgs[i].nfiles,
+		sort_array(out->pkgs[i].files, out->pkgs[i].nfiles,
 		    sizeof(char *), strp_cmp);
 	}
 	r = 0;

@@ -62,6 +62,8 @@ struct pkgctx {
 	EVP_MD_CTX	*alt;
 };
 
+static uint64_t	entry_max = PKG_ENTRY_MAX;
+
 static ssize_t
 reader_read(struct archive *a, void *arg, const void **buf)
 {
@@ -298,7 +300,7 @@ parse_manifest(struct pkgctx *c, const char *text, size_t len)
 	json_object_foreach(dirs, k, v)
 		if (add_mentry(c, k, v, 1) == -1)
 			return (-1);
-	qsort(c->m, c->nm, sizeof(*c->m), mentry_cmp);
+	sort_array(c->m, c->nm, sizeof(*c->m), mentry_cmp);
 	for (i = 1; i < c->nm; i++)
 		if (strcmp(c->m[i - 1].path, c->m[i].path) == 0)
 			return (err_set(c->err, "%s: %s: listed twice in "
@@ -495,11 +497,26 @@ digest_final(struct pkgctx *c, enum pkgsum_type t, unsigned char *sha,
 	return (EVP_DigestFinal_ex(c->alt, alt, altlen) == 1 ? 0 : -1);
 }
 
+/* Hash N zero bytes, a hole of a sparse entry. */
+static int
+hash_zeros(struct pkgctx *c, enum pkgsum_type t, la_int64_t n)
+{
+	static const unsigned char zeros[64 * 1024];
+	size_t	z;
+
+	while (n > 0) {
+		z = (uint64_t)n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
+		if (digest_update(c, t, zeros, z) == -1)
+			return (err_ssl(c->err, "digest failure"));
+		n -= (la_int64_t)z;
+	}
+	return (0);
+}
+
 static int
 hash_regular(struct pkgctx *c, struct archive *a, struct archive_entry *ae,
     struct mentry *m, struct pkg_entry *e)
 {
-	static const unsigned char zeros[4096];
 	enum pkgsum_type	 t;
 	const void		*blk;
 	size_t			 len;
@@ -510,18 +527,27 @@ hash_regular(struct pkgctx *c, struct archive *a, struct archive_entry *ae,
 
 	if (sum_type(c, m, &t) == -1)
 		return (-1);
+
+	/*
+	 * A sparse entry can claim any size in a few bytes of archive, and
+	 * every byte of it must be hashed: refuse a claim past the limit
+	 * before spending the time.
+	 */
+	if ((uint64_t)archive_entry_size(ae) > entry_max)
+		return (err_set(c->err, "%s: %s: %lld bytes, more than the "
+		    "limit of %llu bytes for one file", c->file, m->path,
+		    (long long)archive_entry_size(ae),
+		    (unsigned long long)entry_max));
+
 	if (digest_init(c, t) == -1)
 		return (err_ssl(c->err, "digest failure"));
 	while ((r = archive_read_data_block(a, &blk, &len, &off)) ==
 	    ARCHIVE_OK) {
 		/* A sparse entry: the holes read as zero bytes. */
-		while (pos < off) {
-			size_t	z = (size_t)(off - pos) < sizeof(zeros) ?
-			    (size_t)(off - pos) : sizeof(zeros);
-
-			if (digest_update(c, t, zeros, z) == -1)
-				return (err_ssl(c->err, "digest failure"));
-			pos += (la_int64_t)z;
+		if (pos < off) {
+			if (hash_zeros(c, t, off - pos) == -1)
+				return (-1);
+			pos = off;
 		}
 		if (off < pos)
 			return (err_set(c->err, "%s: %s: overlapping data "
@@ -533,6 +559,19 @@ hash_regular(struct pkgctx *c, struct archive *a, struct archive_entry *ae,
 	if (r != ARCHIVE_EOF)
 		return (err_set(c->err, "%s: %s: %s", c->file, m->path,
 		    archive_error_string(a)));
+
+	/*
+	 * A sparse file that ends in a hole (a preallocated file) has no
+	 * data block after its last one: the hole reads as zero bytes up
+	 * to the size in the header.  A file that is not sparse must have
+	 * all its bytes.
+	 */
+	if (archive_entry_sparse_count(ae) > 0 &&
+	    pos < archive_entry_size(ae) &&
+	    hash_zeros(c, t, archive_entry_size(ae) - pos) == -1)
+		return (-1);
+	if (archive_entry_sparse_count(ae) > 0 && pos < archive_entry_size(ae))
+		pos = archive_entry_size(ae);
 	if (pos != archive_entry_size(ae))
 		return (err_set(c->err, "%s: %s: %lld bytes of data, header "
 		    "says %lld", c->file, m->path, (long long)pos,
@@ -740,7 +779,7 @@ check_complete(struct pkgctx *c)
 		if (!c->m[i].seen)
 			return (err_set(c->err, "%s: %s: listed in +MANIFEST "
 			    "but not in the archive", c->file, c->m[i].path));
-	qsort(c->out->entries, c->out->nentries, sizeof(*c->out->entries),
+	sort_array(c->out->entries, c->out->nentries, sizeof(*c->out->entries),
 	    entry_cmp);
 	return (0);
 }
@@ -794,6 +833,15 @@ pkgctx_free(struct pkgctx *c)
 	json_decref(c->manifest);
 	EVP_MD_CTX_free(c->sha);
 	EVP_MD_CTX_free(c->alt);
+}
+
+/*
+ * The largest file the reader hashes; set once, before any pkg_read().
+ */
+void
+pkg_read_set_entry_max(uint64_t max)
+{
+	entry_max = max;
 }
 
 /*

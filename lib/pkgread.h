@@ -15,6 +15,15 @@
 /* A +MANIFEST larger than this is refused (pkg's largest are ~30 MiB). */
 #define PKG_MANIFEST_MAX	(256 * 1024 * 1024)
 
+/*
+ * The default limit on the size of one file in a package.  Content is
+ * hashed at about a gigabyte a second, and a sparse entry can claim any
+ * size in a few bytes of archive.  64 GiB leaves a wide margin over the
+ * largest files packages hold (a few GiB); sign-repo --max-file-size
+ * changes it.
+ */
+#define PKG_ENTRY_MAX		(64ULL * 1024 * 1024 * 1024)
+
 struct pkg_entry {
 	char		*path;
 	char		*owner;
@@ -38,6 +47,7 @@ struct pkg_archive {
 	uint64_t	 bytes_hashed;	/* uncompressed content */
 };
 
+void	pkg_read_set_entry_max(uint64_t);
 int	pkg_read(int, const char *, struct pkg_archive *, struct err *);
 void	pkg_archive_free(struct pkg_archive *);
 int	pkg_url_decode(const char *, struct buf *);

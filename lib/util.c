@@ -108,29 +108,36 @@ needs_escape(unsigned char c)
 int
 field_encode(struct buf *b, const char *s, size_t n)
 {
-	size_t		 i;
+	size_t		 i, need;
 	unsigned char	 c;
-	char		 esc[3];
+	char		*d;
 
 	/* An empty value would vanish between two separators. */
 	if (n == 0) {
 		errno = EINVAL;
 		return (-1);
 	}
-	if (buf_reserve(b, n) == -1)
+
+	/* Room for the encoded text first: an escape takes three bytes. */
+	need = n;
+	for (i = 0; i < n; i++)
+		if (needs_escape((unsigned char)s[i]))
+			need += 2;
+	if (need < n || buf_reserve(b, need) == -1)
 		return (-1);
+
+	d = b->data + b->len;
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (!needs_escape(c)) {
-			b->data[b->len++] = (char)c;
+			*d++ = (char)c;
 			continue;
 		}
-		esc[0] = '%';
-		esc[1] = hexdigits[c >> 4];
-		esc[2] = hexdigits[c & 15];
-		if (buf_add(b, esc, 3) == -1)
-			return (-1);
+		*d++ = '%';
+		*d++ = hexdigits[c >> 4];
+		*d++ = hexdigits[c & 15];
 	}
+	b->len += need;
 	b->data[b->len] = '\0';
 	return (0);
 }
@@ -507,4 +514,16 @@ err_ssl(struct err *e, const char *fmt, ...)
 	}
 	ERR_clear_error();
 	return (-1);
+}
+
+/*
+ * qsort(3) with no elements may be handed a null base, which the C
+ * standard does not allow even then.
+ */
+void
+sort_array(void *base, size_t n, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
 }

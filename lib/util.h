@@ -61,6 +61,7 @@ int	file_sha256_is(int, const char *, const unsigned char *);
 int	file_sha256_is_text(int, const char *, const void *, size_t);
 
 void	secure_wipe(void *, size_t);
+void	sort_array(void *, size_t, size_t, int (*)(const void *, const void *));
 
 /*
  * Error detail travels in a caller-owned struct err: the library keeps one

@@ -52,13 +52,47 @@ usage(void)
 	    "publickey\n"
 	    "       sign-repo sign -k secretkey [-j jobs] [-q] [-n name] "
 	    "[-e days]\n"
-	    "                 [-t time] repodir\n"
+	    "                 [-M maxsize] [-t time] repodir\n"
 	    "       sign-repo sign --signing-command command -p publickey "
 	    "[...] repodir\n"
 	    "       sign-repo sign-batch -k secretkey\n"
-	    "       sign-repo verify -p publickey | -T trustdir [-q] "
-	    "repodir\n");
+	    "       sign-repo verify -p publickey | -T trustdir [-M maxsize] "
+	    "[-q] repodir\n");
 	exit(2);
+}
+
+/*
+ * -M: the largest file a package may hold, in bytes or with a K, M, G
+ * or T suffix (powers of 1024).
+ */
+static void
+set_max_file_size(const char *arg)
+{
+	unsigned long long	 v;
+	char			*end;
+	int			 shift = 0;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	switch (*end) {
+	case 'T':
+		shift += 10;
+		/* FALLTHROUGH */
+	case 'G':
+		shift += 10;
+		/* FALLTHROUGH */
+	case 'M':
+		shift += 10;
+		/* FALLTHROUGH */
+	case 'K':
+		shift += 10;
+		end++;
+		break;
+	}
+	if (errno != 0 || end == arg || *end != '\0' || *arg == '-' ||
+	    v == 0 || v > (UINT64_MAX >> shift))
+		errx(2, "-M: %s: not a size", arg);
+	pkg_read_set_entry_max((uint64_t)v << shift);
 }
 
 /*
@@ -212,7 +246,7 @@ find_packages(int repofd, const char *repodir, struct pkglist *l)
 	if (fd == -1)
 		err(2, "%s/All", repodir);
 	scan_dir(fd, "All", l, 0);
-	qsort(l->v, l->n, sizeof(*l->v), strp_cmp);
+	sort_array(l->v, l->n, sizeof(*l->v), strp_cmp);
 }
 
 /*
@@ -556,6 +590,14 @@ sign_records(struct signer *s, struct job *j, struct buf *out)
 		    st[i].data, st[i].len) == -1) {
 			err_set(&j->err, "%s: %s: cannot encode record",
 			    j->relpath, r.path);
+			goto out;
+		}
+		/* Readers refuse longer lines; say so now, not there. */
+		if (st[i].len + 1 + 4 * ((KEY_SIG_MAX + 2) / 3) >
+		    FMT_LINE_MAX) {
+			err_set(&j->err, "%s: %s: record longer than %d "
+			    "bytes: package name, version, origin or path "
+			    "too long", j->relpath, r.path, FMT_LINE_MAX);
 			goto out;
 		}
 	}
@@ -913,7 +955,7 @@ write_index(struct signer *s, int sigfd, const char *repodir,
 		err(2, NULL);
 	for (i = 0; i < s->njobs; i++)
 		idx->pkgs[i] = s->jobs[i].ip;
-	qsort(idx->pkgs, idx->npkgs, sizeof(*idx->pkgs), index_pkg_cmp);
+	sort_array(idx->pkgs, idx->npkgs, sizeof(*idx->pkgs), index_pkg_cmp);
 	if (dup_check(idx->pkgs, idx->npkgs))
 		errx(1, "%s: packages are ambiguous; signatures not replaced",
 		    repodir);
@@ -960,9 +1002,12 @@ sign_options(int argc, char **argv, struct sign_opts *o, int *ind)
 	o->jobs = default_jobs();
 	o->days = DEFAULT_EXPIRY_DAYS;
 	o->timeout = 300;
-	while ((ch = getopt_long(argc, argv, "e:j:k:n:p:qt:", longopts,
+	while ((ch = getopt_long(argc, argv, "e:j:k:M:n:p:qt:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'M':
+			set_max_file_size(optarg);
+			break;
 		case 'e':
 			o->days = atoi(optarg);
 			if (o->days < 1 || o->days > 3650)
@@ -1278,8 +1323,11 @@ cmd_verify(int argc, char **argv)
 	size_t		 i, j, files = 0;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "p:qT:")) != -1) {
+	while ((ch = getopt(argc, argv, "M:p:qT:")) != -1) {
 		switch (ch) {
+		case 'M':
+			set_max_file_size(optarg);
+			break;
 		case 'p':
 			if (trust_add_key_file(&trust, optarg, &e) == -1)
 				errx(2, "%s", e.msg);
