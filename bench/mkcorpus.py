@@ -223,6 +223,32 @@ def split(entries, count):
 
 # ---------------------------------------------------------- packaging
 
+class PkgTarInfo(tarfile.TarInfo):
+    """A member written as libarchive's pax writer writes it when pkg runs
+    in the C locale (as in tests/fixtures): a non-ASCII name goes in a
+    pax header flagged hdrcharset=BINARY.  With UTF8 set, as pkg writes
+    under a UTF-8 locale and as Python does: plain UTF-8, no hdrcharset."""
+    utf8 = False
+
+    @classmethod
+    def _create_pax_generic_header(cls, pax_headers, type, encoding):
+        if cls.utf8 or all(v.isascii() for v in pax_headers.values()):
+            return super(PkgTarInfo, cls)._create_pax_generic_header(
+                pax_headers, type, encoding)
+        records = b"21 hdrcharset=BINARY\n"
+        for keyword, value in pax_headers.items():
+            kv = b" " + keyword.encode("utf-8") + b"=" + value.encode(
+                "utf-8", "surrogateescape") + b"\n"
+            n = len(kv)
+            while len(str(n)) + len(kv) != n:
+                n = len(str(n)) + len(kv)
+            records += str(n).encode("ascii") + kv
+        info = {"name": "././@PaxHeader", "type": type,
+                "size": len(records), "magic": tarfile.POSIX_MAGIC}
+        return cls._create_header(info, tarfile.USTAR_FORMAT, "ascii",
+                                  "replace") + cls._create_payload(records)
+
+
 def manifest_base(name, origin, comment, flatsize):
     return {
         "name": name,
@@ -251,7 +277,7 @@ def compressor(kind, out):
 
 
 def meta_info(name, data):
-    ti = tarfile.TarInfo(name)
+    ti = PkgTarInfo(name)
     ti.size = len(data)
     ti.mode = 0o644
     ti.uid = ti.gid = 0
@@ -261,7 +287,7 @@ def meta_info(name, data):
 
 
 def entry_info(path, st, kind):
-    ti = tarfile.TarInfo(path)
+    ti = PkgTarInfo(path)
     ti.mode = st.st_mode & 0o7777
     ti.uid = ti.gid = 0
     ti.uname, ti.gname = "root", "wheel"
@@ -464,7 +490,7 @@ def make_big_corpus(a):
             got += len(b)
     if got != size:
         sys.exit("mkcorpus: keystream gave %d bytes, not %d" % (got, size))
-    ti = tarfile.TarInfo(BIG_PATH)
+    ti = PkgTarInfo(BIG_PATH)
     ti.size = size
     ti.mode = 0o644
     ti.uid = ti.gid = 0
@@ -503,7 +529,8 @@ def mutate(path):
     with tempfile.TemporaryFile() as raw:
         subprocess.run(cmd, stdout=raw, check=True)
         raw.seek(0)
-        tf = tarfile.open(fileobj=raw, mode="r:", encoding="utf-8")
+        tf = tarfile.open(fileobj=raw, mode="r:", encoding="utf-8",
+                          tarinfo=PkgTarInfo)
         members = tf.getmembers()
         byname = {m.name: m for m in members}
         full = json.loads(tf.extractfile(byname["+MANIFEST"]).read())
@@ -565,7 +592,11 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--mutate", metavar="PKGFILE")
     ap.add_argument("--selftest", action="store_true")
+    ap.add_argument("--pax-utf8", action="store_true",
+                    help="non-ASCII names as UTF-8 pax headers, without "
+                    "hdrcharset=BINARY (pkg under a UTF-8 locale)")
     a = ap.parse_args()
+    PkgTarInfo.utf8 = a.pax_utf8
     if a.selftest:
         selftest()
         return

@@ -35,9 +35,11 @@ FORK=${FUZZ_FORK:-0}
 
 if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
 	if [ ! -f "$B/build.ninja" ]; then
+		mkdir -p "$B"
 		CC=clang meson setup "$B" -Dfuzz=true -Dtests=false \
-		    -Db_sanitize=address,undefined -Db_lundef=false >"$B.setup.log" 2>&1 ||
-		    { cat "$B.setup.log" >&2; echo "run.sh: meson setup failed" >&2; exit 2; }
+		    -Db_sanitize=address,undefined -Db_lundef=false \
+		    >"$B/setup.log" 2>&1 ||
+		    { cat "$B/setup.log" >&2; echo "run.sh: meson setup failed" >&2; exit 2; }
 	fi
 	ninja -C "$B" $(for t in $TARGETS; do echo "fuzz/$t"; done) >/dev/null ||
 	    { ninja -C "$B" $(for t in $TARGETS; do echo "fuzz/$t"; done); exit 2; }

@@ -9,8 +9,10 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,16 +35,23 @@
 
 #define HASH_BLOCK	(256 * 1024)
 
+/* How far ahead of this host's clock an index may have been made. */
+#define VFY_CLOCK_SKEW	(24 * 3600)
+
 /*
  * What one thread needs to check files: its own buffer and digest
- * context.  Everything else it reads from the context is not changed
- * while checks run.
+ * context, and the directory of the last file it checked.  Everything
+ * else it reads from the context is not changed while checks run.
  */
 struct worker {
 	struct vfy_ctx	*c;
 	unsigned char	*block;
+	EVP_MD		*sha256;
 	EVP_MD_CTX	*md;
 	uint64_t	 bytes;
+	int		 dirfd;		/* -1, or the directory of DIR */
+	size_t		 dirlen;	/* SIZE_MAX: DIR is not known */
+	char		 dir[PATH_MAX];	/* the path up to its last '/' */
 };
 
 /* A path of the whole store, for path lookups. */
@@ -73,6 +82,8 @@ struct vfy_ctx {
 	vfy_progress_fn	 progress;
 	void		*progress_arg;
 	char		*dbdir;
+	char		**walkdirs;	/* vfy_add_walk_dir() */
+	size_t		 nwalkdirs;
 	char		*repo;		/* required repository name */
 	struct pkgdb	 db;		/* for -P: the installed versions */
 	int		 dbtried;
@@ -118,18 +129,38 @@ worker_init(struct worker *w, vfy_ctx *c)
 {
 	w->c = c;
 	w->bytes = 0;
+	w->dirfd = -1;
+	w->dirlen = SIZE_MAX;
 	w->block = malloc(HASH_BLOCK);
 	w->md = EVP_MD_CTX_new();
-	return (w->block == NULL || w->md == NULL ? -1 : 0);
+	/* Fetched once, not looked up again for every file. */
+	w->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	return (w->block == NULL || w->md == NULL || w->sha256 == NULL ?
+	    -1 : 0);
+}
+
+/*
+ * Forget the directory kept from the last check.  Called when a package
+ * or a path is done, so that no directory is kept longer than that.
+ */
+static void
+worker_forget(struct worker *w)
+{
+	if (w->dirfd != -1)
+		close(w->dirfd);
+	w->dirfd = -1;
 }
 
 static void
 worker_free(struct worker *w)
 {
+	worker_forget(w);
 	free(w->block);
 	EVP_MD_CTX_free(w->md);
+	EVP_MD_free(w->sha256);
 	w->block = NULL;
 	w->md = NULL;
+	w->sha256 = NULL;
 }
 
 vfy_ctx *
@@ -174,6 +205,8 @@ unload(vfy_ctx *c)
 void
 vfy_free(vfy_ctx *c)
 {
+	size_t	i;
+
 	if (c == NULL)
 		return;
 	unload(c);
@@ -185,6 +218,9 @@ vfy_free(vfy_ctx *c)
 	free(c->root);
 	worker_free(&c->w);
 	free(c->dbdir);
+	for (i = 0; i < c->nwalkdirs; i++)
+		free(c->walkdirs[i]);
+	free(c->walkdirs);
 	free(c->repo);
 	pkgdb_free(&c->db);
 	free(c);
@@ -239,6 +275,7 @@ vfy_set_root(vfy_ctx *c, const char *root)
 		free(copy);
 		return (err_set(&c->err, "%s: %s", root, strerror(-r)));
 	}
+	worker_forget(&c->w);
 	if (c->rootfd != -1)
 		close(c->rootfd);
 	iddb_free(c->ids);
@@ -268,6 +305,31 @@ int
 vfy_set_dbdir(vfy_ctx *c, const char *dir)
 {
 	return (set_string(c, &c->dbdir, dir));
+}
+
+int
+vfy_add_walk_dir(vfy_ctx *c, const char *dir)
+{
+	char	**v, *copy;
+	size_t	  len;
+
+	if (dir == NULL || dir[0] != '/')
+		return (err_set(&c->err, "%s: not an absolute path",
+		    dir ? dir : "(null)"));
+	len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (len >= PATH_MAX)
+		return (err_set(&c->err, "%s: path too long", dir));
+	if ((v = reallocarray(c->walkdirs, c->nwalkdirs + 1,
+	    sizeof(*v))) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	c->walkdirs = v;
+	/* "/" walks from the root itself: it is kept as "". */
+	if ((copy = strndup(dir, len == 1 ? 0 : len)) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	c->walkdirs[c->nwalkdirs++] = copy;
+	return (0);
 }
 
 int
@@ -342,6 +404,30 @@ state_read(vfy_ctx *c, json_t **out)
 	return (0);
 }
 
+/* mkdir -p DIR, each new level mode 0755. */
+static int
+mkdir_parents(char *dir)
+{
+	char	*p;
+
+	for (p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (p[-1] != '/') {
+			char	 save = *p;
+
+			*p = '\0';
+			if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+				*p = save;
+				return (-1);
+			}
+			*p = save;
+		}
+		if (*p == '\0')
+			return (0);
+	}
+}
+
 static int
 state_write(vfy_ctx *c, json_t *st)
 {
@@ -359,8 +445,8 @@ state_write(vfy_ctx *c, json_t *st)
 		slash[1] = '\0';
 	else if (slash != NULL)
 		*slash = '\0';
-	/* The first run makes the state's directory. */
-	if (slash != NULL && mkdir(dir, 0755) == -1 && errno != EEXIST) {
+	/* The first run makes the state's directory (/var/db/pkg-verify). */
+	if (slash != NULL && mkdir_parents(dir) == -1) {
 		free(dir);
 		free(text);
 		return (err_set(&c->err, "%s: %s", c->statefile,
@@ -401,7 +487,15 @@ check_serial(vfy_ctx *c, const char *dir)
 	ent = json_object_get(json_object_get(st, "keys"), slot);
 	prev = json_integer_value(json_object_get(ent, "serial"));
 	seen = json_string_value(json_object_get(ent, "index"));
-	if (ent != NULL && (uint64_t)prev > idx->serial)
+	/* The state holds serials as JSON integers: signed 64 bits. */
+	if (idx->serial > INT64_MAX)
+		r = err_set(&c->err, "%s: index serial %llu is out of range",
+		    dir, (unsigned long long)idx->serial);
+	else if (ent != NULL && (!json_is_integer(json_object_get(ent,
+	    "serial")) || prev < 0))
+		r = err_set(&c->err, "%s: entry \"%s\" is damaged; refusing "
+		    "to guess the serial it held", c->statefile, slot);
+	else if (ent != NULL && (uint64_t)prev > idx->serial)
 		r = err_set(&c->err, "%s: index serial %llu is older than "
 		    "serial %lld already accepted for key %s and repository "
 		    "%s: refusing a rollback", dir,
@@ -441,6 +535,17 @@ check_fresh(vfy_ctx *c, const char *dir)
 			return (err_set(&c->err, "%s: index expired at %s; "
 			    "refusing it (it may be a replay of old "
 			    "signatures)", dir, when));
+	}
+	/*
+	 * Made in the future: the signer's clock or ours is wrong, and the
+	 * expiry means nothing until it is known which.
+	 */
+	if (idx->created > (int64_t)time(NULL) + VFY_CLOCK_SKEW) {
+		fmt_time(idx->created, when, sizeof(when));
+		if (!(c->flags & VFY_F_ALLOW_EXPIRED))
+			return (err_set(&c->err, "%s: index created at %s, "
+			    "in the future; refusing it (check this host's "
+			    "clock and the signer's)", dir, when));
 	}
 	return (check_serial(c, dir));
 }
@@ -596,7 +701,7 @@ hash_fd(struct worker *w, int fd, unsigned char *md, uint64_t *len)
 	unsigned int	mdlen;
 
 	*len = 0;
-	if (EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1)
+	if (EVP_DigestInit_ex(w->md, w->sha256, NULL) != 1)
 		return (-1);
 	for (;;) {
 		n = read(fd, w->block, HASH_BLOCK);
@@ -634,7 +739,9 @@ check_regular(struct worker *w, int dirfd, const char *name, const struct record
     struct outcome *o)
 {
 	struct stat	 st;
+	struct outcome	 meta;
 	unsigned char	 md[32];
+	char		 what[256];
 	uint64_t	 len;
 	int		 fd;
 
@@ -658,26 +765,34 @@ check_regular(struct worker *w, int dirfd, const char *name, const struct record
 		set_outcome(o, VFY_METADATA, "is not a regular file");
 		goto out;
 	}
-	if ((uint64_t)st.st_size != r->size) {
-		char	what[96];
 
+	/*
+	 * Mode and owner first: an edited configuration file is not a
+	 * problem by default, and must not hide a setuid bit or a new
+	 * owner that came with the edit.
+	 */
+	set_outcome(&meta, VFY_OK, "%s", "");
+	check_mode(r, &st, &meta);
+	if (meta.verdict == VFY_OK)
+		check_owner(w, r, &st, &meta);
+
+	if ((uint64_t)st.st_size != r->size) {
 		snprintf(what, sizeof(what), "size is %lld, signed %llu",
 		    (long long)st.st_size, (unsigned long long)r->size);
 		content_changed(r, o, what);
-		goto out;
-	}
-	if (hash_fd(w, fd, md, &len) == -1) {
+	} else if (hash_fd(w, fd, md, &len) == -1) {
 		set_outcome(o, VFY_UNREADABLE, "read error: %s",
 		    strerror(errno));
-		goto out;
-	}
-	if (len != r->size || memcmp(md, r->sha256, 32) != 0) {
+	} else if (len != r->size || memcmp(md, r->sha256, 32) != 0)
 		content_changed(r, o, "content differs");
-		goto out;
-	}
-	check_mode(r, &st, o);
+
 	if (o->verdict == VFY_OK)
-		check_owner(w, r, &st, o);
+		*o = meta;
+	else if (o->verdict == VFY_CONFIG_CHANGED && meta.verdict != VFY_OK) {
+		snprintf(what, sizeof(what), "%s", o->detail);
+		set_outcome(o, VFY_METADATA, "%s; configuration file "
+		    "changed too: %s", meta.detail, what);
+	}
 out:
 	close(fd);
 }
@@ -707,17 +822,57 @@ check_symlink(struct worker *w, int dirfd, const char *name, const struct record
 	check_owner(w, r, st, o);
 }
 
+/*
+ * The directory that holds PATH, resolved inside the root by
+ * rootfs_parent(), and its last component in NAME.  Records are sorted
+ * by path, so the files of one directory come one after another: the
+ * directory of the last one is kept, and used again while the path up
+ * to its last '/' is the same text.  The descriptor belongs to the
+ * worker.
+ */
+static int
+worker_parent(struct worker *w, const char *path, int *dirfd, char *name,
+    size_t namesz)
+{
+	const char	*slash = strrchr(path, '/');
+	size_t		 dlen = SIZE_MAX;
+	int		 e;
+
+	/* Only a path that ends in a file name is looked up again. */
+	if (slash != NULL && slash[1] != '\0' && strcmp(slash, "/.") != 0 &&
+	    strcmp(slash, "/..") != 0 &&
+	    (size_t)(slash - path) < sizeof(w->dir))
+		dlen = (size_t)(slash - path);
+	if (w->dirfd != -1 && dlen != SIZE_MAX && w->dirlen == dlen &&
+	    memcmp(w->dir, path, dlen) == 0) {
+		if (strlen(slash + 1) >= namesz)
+			return (-ENAMETOOLONG);
+		strcpy(name, slash + 1);
+		*dirfd = w->dirfd;
+		return (0);
+	}
+	worker_forget(w);
+	if ((e = rootfs_parent(w->c->rootfd, path, &w->dirfd, name,
+	    namesz)) != 0) {
+		w->dirfd = -1;
+		return (e);
+	}
+	w->dirlen = dlen;
+	if (dlen != SIZE_MAX)
+		memcpy(w->dir, path, dlen);
+	*dirfd = w->dirfd;
+	return (0);
+}
+
 static void
 check_file(struct worker *w, const struct record *r, struct outcome *o)
 {
-	const vfy_ctx	*c = w->c;
 	struct stat	st;
 	char		name[256];
 	int		dirfd, e;
 
 	set_outcome(o, VFY_OK, "%s", "");
-	if ((e = rootfs_parent(c->rootfd, r->path, &dirfd, name,
-	    sizeof(name))) != 0) {
+	if ((e = worker_parent(w, r->path, &dirfd, name, sizeof(name))) != 0) {
 		if (e == -ENOENT || e == -ENOTDIR)
 			set_outcome(o, VFY_MISSING, "%s", "");
 		else
@@ -729,7 +884,6 @@ check_file(struct worker *w, const struct record *r, struct outcome *o)
 			set_outcome(o, VFY_MISSING, "%s", "");
 		else
 			set_outcome(o, VFY_UNREADABLE, "%s", strerror(errno));
-		close(dirfd);
 		return;
 	}
 	if (stat_type(&st) != r->type) {
@@ -746,7 +900,6 @@ check_file(struct worker *w, const struct record *r, struct outcome *o)
 		if (o->verdict == VFY_OK)
 			check_owner(w, r, &st, o);
 	}
-	close(dirfd);
 }
 
 static int
@@ -777,6 +930,17 @@ static void
 pkg_label(const struct index_pkg *p, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s-%s", p->name, p->version);
+}
+
+/* MSG without the "name-version: " it starts with, if it does. */
+static const char *
+unlabelled(const char *msg, const char *label)
+{
+	size_t	n = strlen(label);
+
+	if (strncmp(msg, label, n) == 0 && strncmp(msg + n, ": ", 2) == 0)
+		return (msg + n + 2);
+	return (msg);
 }
 
 /* Find package I's records for all paths, once, for path lookups. */
@@ -838,7 +1002,8 @@ unclaimed(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg,
 		if (c->rfstate[i] == STORE_BAD) {
 			pkg_label(&c->store.idx.pkgs[i], label, sizeof(label));
 			return (report(c, fn, arg, VFY_BAD_SIGNATURE, path,
-			    label, c->rferr[i].msg, problems));
+			    label, unlabelled(c->rferr[i].msg, label),
+			    problems));
 		}
 	}
 	return (report(c, fn, arg, VFY_NOT_SIGNED, path, NULL, "", problems));
@@ -879,6 +1044,7 @@ vfy_check_path(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg)
 	for (; p < c->paths + c->npaths && strcmp(p->path, path) == 0; p++) {
 		r = &c->rf[p->pkg].recs[p->rec];
 		check_file(&c->w, r, &o);
+		worker_forget(&c->w);
 		pkg_label(&c->store.idx.pkgs[p->pkg], label, sizeof(label));
 		if (o.verdict == VFY_OK) {
 			report(c, fn, arg, VFY_OK, path, label, "", &problems);
@@ -894,16 +1060,47 @@ vfy_check_path(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg)
 	return (problems);
 }
 
+#define DB_INSTALLED	"/var/db/pkg/local.sqlite"
+
+/*
+ * The database SQLite must open by name.  Under a root, the name must
+ * not lead out of it through a symlink (var/db/pkg -> /var/db/pkg would
+ * check a jail against its host's package list): it must name the same
+ * file as the same path resolved inside the root.  A -d directory is the
+ * caller's choice and taken as it is.
+ */
 static int
 db_path(vfy_ctx *c, char *buf, size_t n)
 {
 	const char	*root = c->root ? c->root : "/";
+	struct stat	 in, out;
+	char		 name[NAME_MAX + 1];
+	int		 dfd, e;
 
-	if (c->dbdir != NULL)
+	if (c->dbdir != NULL) {
 		snprintf(buf, n, "%s/local.sqlite", c->dbdir);
-	else
-		snprintf(buf, n, "%s%svar/db/pkg/local.sqlite", root,
-		    root[strlen(root) - 1] == '/' ? "" : "/");
+		return (0);
+	}
+	snprintf(buf, n, "%s%s", strcmp(root, "/") == 0 ? "" : root,
+	    DB_INSTALLED);
+	if (c->rootfd == -1 || strcmp(root, "/") == 0)
+		return (0);
+	if ((e = rootfs_parent(c->rootfd, DB_INSTALLED, &dfd, name,
+	    sizeof(name))) == 0) {
+		if (fstatat(dfd, name, &in, AT_SYMLINK_NOFOLLOW) == -1)
+			e = -errno;
+		close(dfd);
+	}
+	if (e != 0)
+		return (err_set(&c->err, "%s: %s, resolved inside the root "
+		    "%s", buf, strerror(-e), root));
+	if (stat(buf, &out) == -1)
+		return (err_set(&c->err, "%s: %s", buf, strerror(errno)));
+	if (!S_ISREG(in.st_mode) || in.st_dev != out.st_dev ||
+	    in.st_ino != out.st_ino)
+		return (err_set(&c->err, "%s: leads out of the root %s, or is "
+		    "not a regular file; name the database with a "
+		    "directory option if this is meant", buf, root));
 	return (0);
 }
 
@@ -917,8 +1114,9 @@ installed_version(vfy_ctx *c, const char *name)
 
 	if (!c->dbtried) {
 		c->dbtried = 1;
-		db_path(c, path, sizeof(path));
-		if (access(path, F_OK) == 0 &&
+		/* Without a usable database -P falls back to the index. */
+		if (db_path(c, path, sizeof(path)) == 0 &&
+		    access(path, F_OK) == 0 &&
 		    pkgdb_read(path, &c->db, &e) == 0)
 			c->dbloaded = 1;
 	}
@@ -1014,7 +1212,7 @@ vfy_check_package(vfy_ctx *c, const char *name, vfy_report_fn fn, void *arg)
 		if (st == STORE_MISSING)
 			return (err_set(&c->err, "%s", c->rferr[i].msg));
 		report(c, fn, arg, VFY_BAD_SIGNATURE, "", label,
-		    c->rferr[i].msg, &problems);
+		    unlabelled(c->rferr[i].msg, label), &problems);
 		return (problems);
 	}
 	for (j = 0; j < c->rf[i].n; j++) {
@@ -1024,6 +1222,7 @@ vfy_check_package(vfy_ctx *c, const char *name, vfy_report_fn fn, void *arg)
 		    label, o.detail, c->w.bytes - before, &problems) != 0)
 			break;
 	}
+	worker_forget(&c->w);
 	return (problems);
 }
 
@@ -1065,6 +1264,7 @@ vfy_check_record(vfy_ctx *c, const char *line, vfy_report_fn fn, void *arg)
 		return (problems);
 	}
 	check_file(&c->w, &r, &o);
+	worker_forget(&c->w);
 	report(c, fn, arg, o.verdict, r.path, label, o.detail, &problems);
 	free(copy);
 	return (problems);
@@ -1106,6 +1306,10 @@ struct scan {
 	vfy_report_fn	 fn;
 	void		*arg;
 	pthread_mutex_t	 lock;
+	char		**seen;		/* paths reported, for the walk */
+	size_t		 nseen;
+	size_t		 capseen;
+	int		 nomem;
 };
 
 static int
@@ -1172,7 +1376,8 @@ scan_signed(struct scan *s, struct worker *w, struct inst *in, size_t pi)
 		return (-1);
 	}
 	if (r != 0)
-		return (add_finding(in, VFY_BAD_SIGNATURE, "", e.msg, 0));
+		return (add_finding(in, VFY_BAD_SIGNATURE, "",
+		    unlabelled(e.msg, in->label), 0));
 	for (j = 0; j < rf.n && !s->stop; j++) {
 		before = w->bytes;
 		check_file(w, &rf.recs[j], &o);
@@ -1180,6 +1385,7 @@ scan_signed(struct scan *s, struct worker *w, struct inst *in, size_t pi)
 		    w->bytes - before) == -1)
 			break;
 	}
+	worker_forget(w);
 	r = j == rf.n ? unsigned_db_files(&rf, in) : -1;
 	recfile_free(&rf);
 	return (r);
@@ -1205,6 +1411,32 @@ scan_one(struct scan *s, struct worker *w, struct inst *in)
 	    "no signed record for this package", 0));
 }
 
+/*
+ * A path a package's check reported: kept when directories are to be
+ * walked, since the walk reports only what no package accounts for.
+ */
+static void
+keep_seen(struct scan *s, char *path)
+{
+	char	**v;
+
+	if (s->c->nwalkdirs == 0 || path[0] == '\0' || s->nomem) {
+		free(path);
+		return;
+	}
+	if (s->nseen == s->capseen) {
+		s->capseen = s->capseen ? s->capseen * 2 : 1024;
+		if ((v = reallocarray(s->seen, s->capseen,
+		    sizeof(*v))) == NULL) {
+			s->nomem = 1;
+			free(path);
+			return;
+		}
+		s->seen = v;
+	}
+	s->seen[s->nseen++] = path;
+}
+
 /* Report the packages that are done, in order.  Called locked. */
 static void
 emit_ready(struct scan *s)
@@ -1219,7 +1451,7 @@ emit_ready(struct scan *s)
 			    in->f[i].verdict, in->f[i].path, in->label,
 			    in->f[i].detail, in->f[i].bytes, &s->problems) != 0)
 				s->stop = 1;
-			free(in->f[i].path);
+			keep_seen(s, in->f[i].path);
 			free(in->f[i].detail);
 		}
 		free(in->f);
@@ -1263,6 +1495,167 @@ scan_worker(void *arg)
 	return (NULL);
 }
 
+/*
+ * Walking directories for files that no installed package accounts for.
+ * The package database says which packages are installed, and whoever
+ * changed the files could have changed it too: a package deleted from it
+ * leaves its files behind, unchecked, where this walk finds them.
+ */
+struct walk_state {
+	vfy_ctx		*c;
+	const char	**owned;	/* sorted */
+	size_t		 nowned;
+	struct scan	*s;
+	char		 path[PATH_MAX];
+};
+
+static int
+strp_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(const char *const *)a, *(const char *const *)b));
+}
+
+static int
+walk_report(struct walk_state *ws, enum vfy_verdict v, const char *detail)
+{
+	struct scan	*s = ws->s;
+
+	if (report(ws->c, s->fn, s->arg, v, ws->path, NULL, detail,
+	    &s->problems) != 0)
+		s->stop = 1;
+	return (s->stop);
+}
+
+/* The names in directory DFD, sorted, so that reports come in order. */
+static int
+dir_names(int dfd, char ***out, size_t *n)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		**v = NULL, **nv;
+	size_t		 cap = 0;
+	int		 fd, e = 0;
+
+	*n = 0;
+	if ((fd = dup(dfd)) == -1)
+		return (-1);
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return (-1);
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				e = ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if ((v[*n] = strdup(de->d_name)) == NULL) {
+			e = ENOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	if (e == 0)
+		e = errno;
+	closedir(d);
+	sort_array(v, *n, sizeof(*v), strp_cmp);
+	*out = v;
+	if (e != 0) {
+		errno = e;
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+walk_dir(struct walk_state *ws, int dfd, size_t len)
+{
+	struct stat	  st;
+	char		**names;
+	const char	 *key = ws->path;
+	size_t		  n, i, nl;
+	int		  sub;
+
+	if (dir_names(dfd, &names, &n) == -1 &&
+	    walk_report(ws, VFY_UNREADABLE, strerror(errno)))
+		n = 0;
+	for (i = 0; i < n && !ws->s->stop; i++) {
+		nl = strlen(names[i]);
+		if (len + 1 + nl >= sizeof(ws->path))
+			continue;
+		ws->path[len] = '/';
+		memcpy(ws->path + len + 1, names[i], nl + 1);
+		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno != ENOENT)
+				walk_report(ws, VFY_UNREADABLE,
+				    strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			sub = openat(dfd, names[i], O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+			if (sub != -1) {
+				walk_dir(ws, sub, len + 1 + nl);
+				close(sub);
+			} else if (errno != ENOENT)
+				walk_report(ws, VFY_UNREADABLE,
+				    strerror(errno));
+		} else if (bsearch(&key, ws->owned, ws->nowned,
+		    sizeof(*ws->owned), strp_cmp) == NULL)
+			walk_report(ws, VFY_NOT_SIGNED, "no installed "
+			    "package has this file");
+		ws->path[len] = '\0';
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int
+walk_unowned(struct scan *s)
+{
+	vfy_ctx			*c = s->c;
+	struct walk_state	 ws = { 0 };
+	char			 probe[PATH_MAX + 2], name[NAME_MAX + 1];
+	size_t			 i, j, n = s->nseen;
+	int			 dfd, e;
+
+	if (s->nomem)
+		return (err_set(&c->err, "out of memory"));
+	for (i = 0; i < s->db.npkgs; i++)
+		n += s->db.pkgs[i].nfiles;
+	if ((ws.owned = calloc(n ? n : 1, sizeof(*ws.owned))) == NULL)
+		return (err_set(&c->err, "out of memory"));
+	for (i = 0; i < s->nseen; i++)
+		ws.owned[ws.nowned++] = s->seen[i];
+	for (i = 0; i < s->db.npkgs; i++)
+		for (j = 0; j < s->db.pkgs[i].nfiles; j++)
+			ws.owned[ws.nowned++] = s->db.pkgs[i].files[j];
+	sort_array(ws.owned, ws.nowned, sizeof(*ws.owned), strp_cmp);
+	ws.c = c;
+	ws.s = s;
+	for (i = 0; i < c->nwalkdirs && !s->stop; i++) {
+		/* The directory itself, resolved inside the root. */
+		snprintf(probe, sizeof(probe), "%s/x", c->walkdirs[i]);
+		snprintf(ws.path, sizeof(ws.path), "%s", c->walkdirs[i]);
+		if ((e = rootfs_parent(c->rootfd, probe, &dfd, name,
+		    sizeof(name))) != 0) {
+			if (e != -ENOENT && e != -ENOTDIR)
+				walk_report(&ws, VFY_UNREADABLE,
+				    strerror(-e));
+			continue;
+		}
+		walk_dir(&ws, dfd, strlen(ws.path));
+		close(dfd);
+	}
+	free(ws.owned);
+	return (0);
+}
+
 int
 vfy_check_installed(vfy_ctx *c, vfy_report_fn fn, void *arg)
 {
@@ -1274,9 +1667,8 @@ vfy_check_installed(vfy_ctx *c, vfy_report_fn fn, void *arg)
 
 	if (!c->loaded)
 		return (err_set(&c->err, "no signatures loaded"));
-	if (need_root(c) == -1)
+	if (need_root(c) == -1 || db_path(c, path, sizeof(path)) == -1)
 		return (-1);
-	db_path(c, path, sizeof(path));
 	if (pkgdb_read(path, &s.db, &c->err) == -1)
 		return (-1);
 	s.c = c;
@@ -1299,13 +1691,21 @@ vfy_check_installed(vfy_ctx *c, vfy_report_fn fn, void *arg)
 	pthread_mutex_destroy(&s.lock);
 	for (i = 0; i < s.db.npkgs; i++)
 		if (s.pk[i].failed && !s.stop) {
-			err_set(&c->err, "%s: %s", s.pk[i].label,
-			    s.pk[i].error[0] ? s.pk[i].error :
-			    "could not be checked");
+			/* The store's messages name the package already. */
+			if (s.pk[i].error[0] != '\0')
+				err_set(&c->err, "%s", s.pk[i].error);
+			else
+				err_set(&c->err, "%s: could not be checked",
+				    s.pk[i].label);
 			goto out;
 		}
+	if (c->nwalkdirs > 0 && !s.stop && walk_unowned(&s) == -1)
+		goto out;
 	ret = s.problems;
 out:
+	for (i = 0; i < s.nseen; i++)
+		free(s.seen[i]);
+	free(s.seen);
 	for (i = 0; s.pk != NULL && i < s.db.npkgs; i++) {
 		size_t	j;
 

@@ -39,7 +39,7 @@ struct mentry {
 	int		 dir;
 	int		 config;
 	int		 seen;
-	struct pkg_entry *entry;
+	size_t		 entry;		/* index in out->entries, plus 1 */
 };
 
 struct reader {
@@ -163,6 +163,8 @@ mentry_find(struct pkgctx *c, const char *path)
 	struct mentry	key = { 0 };
 
 	key.path = (char *)(uintptr_t)path;
+	if (c->nm == 0)
+		return (NULL);
 	return (bsearch(&key, c->m, c->nm, sizeof(*c->m), mentry_cmp));
 }
 
@@ -634,6 +636,7 @@ hash_hardlink(struct pkgctx *c, struct archive_entry *ae, struct mentry *m,
 	const char	*target;
 	struct buf	 tp = { 0 };
 	struct mentry	*tm;
+	struct pkg_entry *te;
 	enum pkgsum_type t;
 
 	if ((target = archive_entry_hardlink_utf8(ae)) == NULL &&
@@ -647,13 +650,16 @@ hash_hardlink(struct pkgctx *c, struct archive_entry *ae, struct mentry *m,
 	}
 	tm = mentry_find(c, tp.data);
 	buf_free(&tp);
-	if (tm == NULL || !tm->seen || tm->entry == NULL ||
-	    tm->entry->type != FT_FILE || tm->symlink_target != NULL)
+	/* By index: the array may have moved since the target was read. */
+	te = tm != NULL && tm->entry != 0 ?
+	    &c->out->entries[tm->entry - 1] : NULL;
+	if (te == NULL || !tm->seen || te->type != FT_FILE ||
+	    tm->symlink_target != NULL)
 		return (err_set(c->err, "%s: %s: hard link to \"%s\", which is "
 		    "not an earlier regular file of the package", c->file,
 		    m->path, target));
-	memcpy(e->sha256, tm->entry->sha256, sizeof(e->sha256));
-	e->size = tm->entry->size;
+	memcpy(e->sha256, te->sha256, sizeof(e->sha256));
+	e->size = te->size;
 	if (sum_type(c, m, &t) == -1)
 		return (-1);
 	/* Same content: the manifest must give both names the same sum. */
@@ -686,7 +692,7 @@ payload_entry(struct pkgctx *c, struct archive *a, struct archive_entry *ae,
 	if ((e = new_entry(c)) == NULL ||
 	    (e->path = strdup(path->data)) == NULL)
 		return (err_set(c->err, "out of memory"));
-	m->entry = e;
+	m->entry = c->out->nentries;
 	e->config = m->config;
 	if (set_meta(c, m, ae, e) == -1)
 		return (-1);

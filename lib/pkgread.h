@@ -19,8 +19,7 @@
  * The default limit on the size of one file in a package.  Content is
  * hashed at about a gigabyte a second, and a sparse entry can claim any
  * size in a few bytes of archive.  64 GiB leaves a wide margin over the
- * largest files packages hold (a few GiB); sign-repo --max-file-size
- * changes it.
+ * largest files packages hold (a few GiB); sign-repo -M changes it.
  */
 #define PKG_ENTRY_MAX		(64ULL * 1024 * 1024 * 1024)
 

@@ -179,6 +179,26 @@ parse_records(const struct store *s, const struct index_pkg *p,
 }
 
 /*
+ * Whether the index in the store is no longer the one that was read: a
+ * signer replaced it, and removes the record files of old indexes some
+ * time after.
+ */
+static int
+index_replaced(const struct store *s)
+{
+	struct buf	 b = { 0 };
+	unsigned char	 md[32];
+	unsigned int	 mdlen;
+	int		 r = 1;
+
+	if (read_whole(s->dirfd, FMT_INDEX, FMT_INDEX_MAX, &b) == 0 &&
+	    EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL) == 1)
+		r = memcmp(md, s->index_sha256, 32) != 0;
+	buf_free(&b);
+	return (r);
+}
+
+/*
  * Load the records of P.  VERIFY also checks each record's own
  * signature; the index already vouches for the file as a whole.
  */
@@ -203,8 +223,14 @@ store_load_records(const struct store *s, const struct index_pkg *p,
 
 		buf_free(&b);
 		if (saved == ENOENT) {
-			err_set(e, "%s-%s: record file %s is missing",
-			    p->name, p->version, name);
+			if (index_replaced(s))
+				err_set(e, "%s-%s: record file %s is missing: "
+				    "the signatures were replaced while they "
+				    "were read; check again", p->name,
+				    p->version, name);
+			else
+				err_set(e, "%s-%s: record file %s is missing",
+				    p->name, p->version, name);
 			return (STORE_MISSING);
 		}
 		err_set(e, "%s-%s: record file %s: %s", p->name, p->version,

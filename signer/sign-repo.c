@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,12 @@
 
 #define DEFAULT_EXPIRY_DAYS	90
 #define MAX_JOBS		256
+/*
+ * How long a record file that no index names any more is kept, counted
+ * from when the index that last named it was replaced: a reader that read
+ * that index a moment before still loads its record files.
+ */
+#define RECORD_GRACE		(60 * 60)
 
 static int	quiet;
 
@@ -99,21 +106,31 @@ set_max_file_size(const char *arg)
  * keygen
  */
 
-static void
+static int
 write_new(const char *path, const struct buf *b, mode_t mode)
 {
-	int	fd;
+	int	fd, e;
 
 	/* Never overwrite: an old key may be the only one mirrors trust. */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    mode);
 	if (fd == -1)
-		err(2, "%s", path);
+		return (-1);
 	if (fchmod(fd, mode) == -1 || write(fd, b->data, b->len) !=
-	    (ssize_t)b->len || fsync(fd) == -1 || close(fd) == -1) {
+	    (ssize_t)b->len || fsync(fd) == -1) {
+		e = errno;
+		close(fd);
 		unlink(path);
-		err(2, "%s", path);
+		errno = e;
+		return (-1);
 	}
+	if (close(fd) == -1) {
+		e = errno;
+		unlink(path);
+		errno = e;
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -146,8 +163,18 @@ cmd_keygen(int argc, char **argv)
 		errx(2, "%s", e.msg);
 	if (key_secret_pem(&k, &sec) == -1 || key_public_pem(&k, &pub) == -1)
 		errx(2, "cannot encode key");
-	write_new(argv[0], &sec, 0600);
-	write_new(argv[1], &pub, 0644);
+	/* Both files or neither: half a key pair is of no use. */
+	if (write_new(argv[0], &sec, 0600) == -1) {
+		secure_wipe(sec.data, sec.len);
+		err(2, "%s", argv[0]);
+	}
+	if (write_new(argv[1], &pub, 0644) == -1) {
+		secure_wipe(sec.data, sec.len);
+		warn("%s", argv[1]);
+		if (unlink(argv[0]) == -1)
+			err(2, "%s", argv[0]);
+		errx(2, "%s: removed again", argv[0]);
+	}
 	secure_wipe(sec.data, sec.len);
 	buf_free(&sec);
 	buf_free(&pub);
@@ -198,8 +225,15 @@ list_add(struct pkglist *l, const char *rel)
 		err(2, NULL);
 }
 
+/*
+ * The package archives under All/: regular files with a package name.
+ * When OTHER is given, every other entry (hidden, a symlink, a special
+ * file, a name pkg does not use, too deep) goes there, for the mirror
+ * check, which must account for everything a client could fetch.
+ */
 static void
-scan_dir(int dfd, const char *rel, struct pkglist *l, int depth)
+scan_dir(int dfd, const char *rel, struct pkglist *l, struct pkglist *other,
+    int depth)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -210,21 +244,29 @@ scan_dir(int dfd, const char *rel, struct pkglist *l, int depth)
 	if ((d = fdopendir(dfd)) == NULL)
 		err(2, "%s", rel);
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-			err(2, "%s/%s", rel, de->d_name);
 		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", rel,
 		    de->d_name) >= sizeof(sub))
 			errx(2, "%s/%s: path too long", rel, de->d_name);
+		if (de->d_name[0] == '.') {
+			if (other != NULL)
+				list_add(other, sub);
+			continue;
+		}
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			err(2, "%s/%s", rel, de->d_name);
 		if (S_ISDIR(st.st_mode) && depth < 8) {
 			fd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
 			    O_NOFOLLOW | O_CLOEXEC);
 			if (fd == -1)
 				err(2, "%s", sub);
-			scan_dir(fd, sub, l, depth + 1);
+			scan_dir(fd, sub, l, other, depth + 1);
 		} else if (S_ISREG(st.st_mode) && is_pkg_name(de->d_name))
 			list_add(l, sub);
+		else if (other != NULL)
+			list_add(other, sub);
 	}
 	if (errno != 0)
 		err(2, "%s", rel);
@@ -238,14 +280,15 @@ strp_cmp(const void *a, const void *b)
 }
 
 static void
-find_packages(int repofd, const char *repodir, struct pkglist *l)
+find_packages(int repofd, const char *repodir, struct pkglist *l,
+    struct pkglist *other)
 {
 	int	fd;
 
 	fd = openat(repofd, "All", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		err(2, "%s/All", repodir);
-	scan_dir(fd, "All", l, 0);
+	scan_dir(fd, "All", l, other, 0);
 	sort_array(l->v, l->n, sizeof(*l->v), strp_cmp);
 }
 
@@ -387,7 +430,8 @@ backend_stop(struct backend *b)
 	if (waitpid(b->pid, &status, 0) == -1)
 		err(2, "waitpid");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		errx(2, "signing command \"%s\" failed (status %d)", b->cmd,
+		errx(2, "signing command \"%s\" failed (status %d); "
+		    "signatures not replaced", b->cmd,
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
@@ -735,10 +779,13 @@ ensure_dir(int at, const char *name, const char *label)
 }
 
 /*
- * The index already there.  Its serial is read even when it cannot be
- * verified, since the new one must exceed it; its records are reused
- * only when it verifies with our key and names the same repository.  A
- * damaged index stops the run rather than being silently replaced.
+ * The index already there.  Its records are reused and its serial is
+ * continued only when it verifies with our key and names the same
+ * repository; an unverified serial could otherwise push every later one
+ * to the end of the range.  An index that claims our key but does not
+ * verify, or that cannot be parsed, stops the run rather than being
+ * silently replaced.  One by another key (after a key change) is left
+ * to its own serials: hosts keep theirs per key.
  */
 static int
 previous_index(int dirfd, const char *label, const struct vkey *k,
@@ -759,54 +806,112 @@ previous_index(int dirfd, const char *label, const struct vkey *k,
 	    index_parse(b.data, b.len, prev, &e) == -1)
 		errx(2, "%s/%s: %s; move it away to start afresh", label,
 		    FMT_INDEX, e.msg);
-	trusted = index_check(b.data, b.len, k, &e) == 0 &&
-	    strcmp(prev->repo, repo) == 0;
+	trusted = index_check(b.data, b.len, k, &e) == 0;
 	buf_free(&b);
-	return (trusted);
+	if (!trusted && strcmp(keyid, k->id) == 0)
+		errx(2, "%s/%s: %s; it names our key but does not verify: "
+		    "move it away to start afresh", label, FMT_INDEX, e.msg);
+	if (trusted && prev->serial >= INT64_MAX)
+		errx(2, "%s/%s: serial %llu is at the end of its range", label,
+		    FMT_INDEX, (unsigned long long)prev->serial);
+	if (!trusted || strcmp(prev->repo, repo) != 0) {
+		prev->serial = 0;
+		return (0);
+	}
+	return (1);
 }
 
 static int
-referenced(const struct index *idx, const char *name)
+digest_cmp(const void *a, const void *b)
 {
-	char	n[80];
-	size_t	i;
-
-	for (i = 0; i < idx->npkgs; i++) {
-		record_name(idx->pkgs[i].record_sha256, n);
-		if (strcmp(n, name) == 0)
-			return (1);
-	}
-	return (0);
+	return (memcmp(a, b, 32));
 }
 
 /*
- * Remove record files that neither the new index nor the one it replaced
- * refers to.  Keeping the previous set lets a client that read the old
- * index a moment ago still fetch what it names.
+ * The record files that the index being replaced names and the new one
+ * does not stop being current when the new index is renamed into place.
+ * Their time is set just before, so that collect_garbage() can tell how
+ * long ago that was.
+ */
+static void
+retire_records(const struct signer *s, const struct index *prev)
+{
+	unsigned char	*cur;
+	char		 name[80];
+	size_t		 i;
+
+	if (prev->npkgs == 0)
+		return;
+	if ((cur = calloc(s->njobs ? s->njobs : 1, 32)) == NULL)
+		err(2, NULL);
+	for (i = 0; i < s->njobs; i++)
+		memcpy(cur + 32 * i, s->jobs[i].ip.record_sha256, 32);
+	sort_array(cur, s->njobs, 32, digest_cmp);
+	for (i = 0; i < prev->npkgs; i++) {
+		if (bsearch(prev->pkgs[i].record_sha256, cur, s->njobs, 32,
+		    digest_cmp) != NULL)
+			continue;
+		record_name(prev->pkgs[i].record_sha256, name);
+		(void)utimensat(s->recfd, name, NULL, AT_SYMLINK_NOFOLLOW);
+	}
+	free(cur);
+}
+
+/*
+ * Remove the temporary files of killed runs, and the record files that
+ * neither the new index nor the one it replaced refers to, once they have
+ * not been current for RECORD_GRACE: a client that read an older index a
+ * moment ago still finds what it names, however often the repository is
+ * signed again meanwhile.
  */
 static void
 collect_garbage(int recfd, const struct index *now, const struct index *prev)
 {
 	DIR		*d;
 	struct dirent	*de;
+	struct stat	 st;
+	time_t		 t = time(NULL);
+	unsigned char	*keep, md[32];
+	char		 name[80];
+	size_t		 i, n = 0, len;
 	int		 fd;
-	size_t		 len;
 
-	if ((fd = dup(recfd)) == -1 || (d = fdopendir(fd)) == NULL)
+	/* The digests both indexes name, sorted, to look names up in. */
+	if ((keep = calloc(now->npkgs + prev->npkgs + 1, 32)) == NULL)
 		return;
+	for (i = 0; i < now->npkgs; i++)
+		memcpy(keep + 32 * n++, now->pkgs[i].record_sha256, 32);
+	for (i = 0; i < prev->npkgs; i++)
+		memcpy(keep + 32 * n++, prev->pkgs[i].record_sha256, 32);
+	sort_array(keep, n, 32, digest_cmp);
+
+	if ((fd = dup(recfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		free(keep);
+		return;
+	}
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
-		if (de->d_name[0] == '.' && strncmp(de->d_name, ".tmp.", 5) != 0)
+		if (strncmp(de->d_name, ".tmp.", 5) == 0) {
+			unlinkat(recfd, de->d_name, 0);
 			continue;
-		if (de->d_name[0] != '.' && (len < 4 ||
-		    strcmp(de->d_name + len - 4, FMT_RECORD_SUFFIX) != 0))
+		}
+		/* Only names this program writes: the digest, then .rec. */
+		if (len != 64 + strlen(FMT_RECORD_SUFFIX) ||
+		    hex_decode(de->d_name, 64, md, 32) == -1)
 			continue;
-		if (de->d_name[0] != '.' && (referenced(now, de->d_name) ||
-		    referenced(prev, de->d_name)))
+		record_name(md, name);
+		if (strcmp(name, de->d_name) != 0 ||
+		    bsearch(md, keep, n, 32, digest_cmp) != NULL)
+			continue;
+		if (fstatat(recfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    st.st_mtime > t - RECORD_GRACE)
 			continue;
 		unlinkat(recfd, de->d_name, 0);
 	}
 	closedir(d);
+	free(keep);
 }
 
 /*
@@ -862,6 +967,8 @@ publish_key(int sigfd, const struct vkey *k, const char *label)
 	if (!file_sha256_is_text(fd, name, pem.data, pem.len) &&
 	    write_atomic(fd, name, pem.data, pem.len, 0644) == -1)
 		err(2, "%s/%s/%s", label, FMT_KEYS, name);
+	/* A run killed while writing the key left its temporary here. */
+	remove_temporaries(fd);
 	buf_free(&pem);
 	close(fd);
 }
@@ -943,7 +1050,7 @@ dup_check(struct index_pkg *sorted, size_t n)
 
 static void
 write_index(struct signer *s, int sigfd, const char *repodir,
-    struct index *idx, uint64_t *idxbytes)
+    struct index *idx, const struct index *prev, uint64_t *idxbytes)
 {
 	struct buf	 out = { 0 }, msg = { 0 }, sig = { 0 };
 	struct err	 e;
@@ -968,6 +1075,9 @@ write_index(struct signer *s, int sigfd, const char *repodir,
 		    e.msg);
 	if (index_append_sig(&out, (unsigned char *)sig.data, sig.len) == -1)
 		errx(2, "cannot encode index");
+	/* A signing command that fails at the end still fails the run. */
+	backend_stop(s->be);
+	retire_records(s, prev);
 	if (write_atomic(sigfd, FMT_INDEX, out.data, out.len, 0644) == -1)
 		err(2, "%s/%s/%s", repodir, FMT_DIR, FMT_INDEX);
 	*idxbytes = out.len;
@@ -989,6 +1099,18 @@ struct sign_opts {
 	int		 timeout;
 };
 
+/* A decimal option argument from 1 to MAX, digits only. */
+static int
+count_arg(const char *arg, int max, const char *what)
+{
+	uint64_t	v;
+
+	if (parse_u64(arg, strlen(arg), &v) == -1 || v < 1 ||
+	    v > (uint64_t)max)
+		errx(2, "%s must be 1 to %d, not \"%s\"", what, max, arg);
+	return ((int)v);
+}
+
 static void
 sign_options(int argc, char **argv, struct sign_opts *o, int *ind)
 {
@@ -1009,14 +1131,10 @@ sign_options(int argc, char **argv, struct sign_opts *o, int *ind)
 			set_max_file_size(optarg);
 			break;
 		case 'e':
-			o->days = atoi(optarg);
-			if (o->days < 1 || o->days > 3650)
-				errx(2, "-e: days must be 1 to 3650");
+			o->days = count_arg(optarg, 3650, "-e: days");
 			break;
 		case 'j':
-			o->jobs = atoi(optarg);
-			if (o->jobs < 1 || o->jobs > MAX_JOBS)
-				errx(2, "-j: jobs must be 1 to %d", MAX_JOBS);
+			o->jobs = count_arg(optarg, MAX_JOBS, "-j: jobs");
 			break;
 		case 'k':
 			o->keyfile = optarg;
@@ -1037,9 +1155,8 @@ sign_options(int argc, char **argv, struct sign_opts *o, int *ind)
 			o->time = optarg;
 			break;
 		case 'W':
-			o->timeout = atoi(optarg);
-			if (o->timeout < 1 || o->timeout > 86400)
-				errx(2, "--signing-timeout: 1 to 86400 seconds");
+			o->timeout = count_arg(optarg, 86400,
+			    "--signing-timeout: seconds");
 			break;
 		default:
 			usage();
@@ -1090,7 +1207,7 @@ cmd_sign(int argc, char **argv)
 		backend_start(&be, o.command);
 	if (store_resolve_repo(repodir, &s.repofd, &e) == -1)
 		errx(2, "%s", e.msg);
-	find_packages(s.repofd, repodir, &l);
+	find_packages(s.repofd, repodir, &l, NULL);
 	snprintf(label, sizeof(label), "%s/%s", repodir, FMT_DIR);
 	sigfd = ensure_dir(s.repofd, FMT_DIR, label);
 	lock_store(sigfd, label);
@@ -1126,8 +1243,7 @@ cmd_sign(int argc, char **argv)
 		errx(1, "%s: %d package%s refused; signatures not replaced",
 		    repodir, failed, failed == 1 ? "" : "s");
 	publish_key(sigfd, &key, label);
-	write_index(&s, sigfd, repodir, &idx, &idxbytes);
-	backend_stop(&be);
+	write_index(&s, sigfd, repodir, &idx, &prev, &idxbytes);
 	if (read_whole(sigfd, FMT_INDEX, FMT_INDEX_MAX, &nb) == 0 &&
 	    index_parse(nb.data, nb.len, &now, &e) == 0) {
 		collect_garbage(s.recfd, &now, &prev);
@@ -1312,15 +1428,117 @@ verify_package(const struct store *st, const char *repodir,
 	recfile_free(&rf);
 }
 
+/*
+ * DIR/TARGET with "." and ".." folded, as a path relative to the
+ * repository; -1 when it climbs out of the repository or is too long.
+ */
+static int
+fold_path(const char *dir, const char *target, char *out, size_t outsz)
+{
+	char	 in[2 * PATH_MAX + 2], *comp, *save, *slash;
+	size_t	 len = 0, clen;
+
+	if ((size_t)snprintf(in, sizeof(in), "%s/%s", dir, target) >=
+	    sizeof(in))
+		return (-1);
+	out[0] = '\0';
+	for (comp = strtok_r(in, "/", &save); comp != NULL;
+	    comp = strtok_r(NULL, "/", &save)) {
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			if (len == 0)
+				return (-1);
+			slash = strrchr(out, '/');
+			len = slash != NULL ? (size_t)(slash - out) : 0;
+			out[len] = '\0';
+			continue;
+		}
+		clen = strlen(comp);
+		if (len + 1 + clen + 1 > outsz)
+			return (-1);
+		if (len > 0)
+			out[len++] = '/';
+		memcpy(out + len, comp, clen + 1);
+		len += clen;
+	}
+	return (0);
+}
+
+/*
+ * A symlink under All/ is what pkg repo --hash leaves for clients that
+ * ask for a package by its plain name: it is accounted for only when it
+ * leads, inside All/, to an archive the index signs.
+ */
+static int
+signed_link(int repofd, const char *rel, const char **archives, size_t n)
+{
+	char	 target[PATH_MAX], path[PATH_MAX], dir[PATH_MAX], *slash;
+	const char *key = path;
+	ssize_t	 len;
+	int	 hops;
+
+	snprintf(path, sizeof(path), "%s", rel);
+	for (hops = 0; hops < 8; hops++) {
+		len = readlinkat(repofd, path, target, sizeof(target) - 1);
+		if (len <= 0 || target[0] == '/')
+			return (0);
+		target[len] = '\0';
+		snprintf(dir, sizeof(dir), "%s", path);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			return (0);
+		*slash = '\0';
+		if (fold_path(dir, target, path, sizeof(path)) == -1 ||
+		    strncmp(path, "All/", 4) != 0)
+			return (0);
+		if (bsearch(&key, archives, n, sizeof(*archives),
+		    strp_cmp) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
+/* Everything under All/ that a client could fetch must be signed. */
+static void
+check_unsigned(const struct store *st, const char *repodir)
+{
+	struct pkglist	 l = { 0 }, other = { 0 };
+	const char	**archives;
+	size_t		 i, n = st->idx.npkgs;
+
+	if ((archives = calloc(n ? n : 1, sizeof(*archives))) == NULL)
+		err(2, NULL);
+	for (i = 0; i < n; i++)
+		archives[i] = st->idx.pkgs[i].archive;
+	sort_array(archives, n, sizeof(*archives), strp_cmp);
+
+	find_packages(st->repofd, repodir, &l, &other);
+	for (i = 0; i < l.n; i++) {
+		if (bsearch(&l.v[i], archives, n, sizeof(*archives),
+		    strp_cmp) == NULL)
+			problem("%s/%s: package is not signed", repodir,
+			    l.v[i]);
+		free(l.v[i]);
+	}
+	for (i = 0; i < other.n; i++) {
+		if (!signed_link(st->repofd, other.v[i], archives, n))
+			problem("%s/%s: not a signed package archive, and not "
+			    "a link to one", repodir, other.v[i]);
+		free(other.v[i]);
+	}
+	free(l.v);
+	free(other.v);
+	free(archives);
+}
+
 static int
 cmd_verify(int argc, char **argv)
 {
 	struct store	 st;
 	struct trust	 trust = { 0 };
 	struct err	 e;
-	struct pkglist	 l = { 0 };
 	const char	*repodir;
-	size_t		 i, j, files = 0;
+	size_t		 i, files = 0;
 	int		 ch;
 
 	while ((ch = getopt(argc, argv, "M:p:qT:")) != -1) {
@@ -1361,17 +1579,7 @@ cmd_verify(int argc, char **argv)
 		verify_package(&st, repodir, &st.idx.pkgs[i]);
 		files += st.idx.pkgs[i].nfiles;
 	}
-	find_packages(st.repofd, repodir, &l);
-	for (i = 0; i < l.n; i++) {
-		for (j = 0; j < st.idx.npkgs; j++)
-			if (strcmp(st.idx.pkgs[j].archive, l.v[i]) == 0)
-				break;
-		if (j == st.idx.npkgs)
-			problem("%s/%s: package is not signed", repodir,
-			    l.v[i]);
-		free(l.v[i]);
-	}
-	free(l.v);
+	check_unsigned(&st, repodir);
 	if (!quiet)
 		fprintf(stderr, "sign-repo: %s: serial %llu, %zu packages, "
 		    "%zu files, %d problem%s\n", repodir,
@@ -1386,6 +1594,17 @@ int
 main(int argc, char **argv)
 {
 	const char	*cmd;
+
+	/*
+	 * pkg writes names as raw bytes (pax hdrcharset=BINARY) or, under
+	 * a UTF-8 locale, as UTF-8, which libarchive must convert to the
+	 * locale it runs in: in the C locale a name like "café" could not
+	 * be read.  Read archives in a UTF-8 locale, whatever ours is.
+	 */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL &&
+	    setlocale(LC_CTYPE, "en_US.UTF-8") == NULL)
+		warnx("no UTF-8 locale: packages with UTF-8 names in standard "
+		    "pax headers cannot be read");
 
 	if (argc < 2)
 		usage();

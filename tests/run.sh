@@ -13,7 +13,7 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${SKIP_APT+x}" ]; then
 	apt-get install -y -qq meson ninja-build pkg-config gcc libssl-dev \
 	    libarchive-dev libjansson-dev libsqlite3-dev libsodium-dev \
 	    libcmocka-dev libarchive-tools zstd xz-utils bzip2 sqlite3 \
-	    python3 mandoc softhsm2 libengine-pkcs11-openssl opensc \
+	    python3 mandoc softhsm2 libengine-pkcs11-openssl opensc strace \
 	    >/dev/null
 fi
 

@@ -313,6 +313,11 @@ test_errors(void **state)
 	assert_int_equal(vfy_trust_key_file(c, pub), -1);
 	assert_non_null(strstr(vfy_error(c), pub));
 	assert_int_equal(vfy_set_root(c, "/nonexistent/root"), -1);
+	/* Walk directories are paths as installed: absolute. */
+	assert_int_equal(vfy_add_walk_dir(c, "usr/local"), -1);
+	assert_non_null(strstr(vfy_error(c), "usr/local"));
+	assert_int_equal(vfy_add_walk_dir(c, NULL), -1);
+	assert_int_equal(vfy_add_walk_dir(c, "/usr/local/"), 0);
 	assert_int_equal(vfy_load(c, "/nonexistent/repo"), -1);
 	assert_int_equal(vfy_load(c, tmp), -1);	/* no filesigs there */
 	assert_int_equal(vfy_load(c, repo), 0);

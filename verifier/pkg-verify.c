@@ -3,6 +3,7 @@
  * sign-repo(8) published with the repository, through libverify(3).
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@ struct tally {
 	unsigned long	 problems;
 	unsigned long	 by[NVERDICTS];
 	unsigned long long bytes;
-	size_t		 packages;
+	size_t		 packages;	/* of paths: the packages seen */
+	size_t		 checked;	/* of -a and -P */
 	char		 last[512];
 	int		 verbose;
 	int		 quiet;
@@ -42,6 +44,7 @@ struct opts {
 	size_t		  npkgs;
 	unsigned int	  flags;
 	int		  all;
+	int		  walk;
 	int		  quiet;
 	int		  jobs;
 	int		  nkeys;
@@ -56,12 +59,14 @@ usage(void)
 	    "[-r root] [-d dbdir]\n"
 	    "                  [-n name] [-s statefile] [-x] [-j jobs] [-q | -v] [-C] "
 	    "[--json]\n"
-	    "                  [-a | -P pkgname ... | path ...]\n"
+	    "                  [-a [-w dir]... | -P pkgname ... | path ...]\n"
 	    "       pkg-verify (-p publickey | -T trustdir -c repodir) "
 	    "[-r root] --record file\n"
 	    "       pkg-verify export (-p publickey | -T trustdir) -c repodir "
 	    "-o outdir\n"
-	    "                  [-r root] [-d dbdir] [-a | -P pkgname ...]\n");
+	    "                  [-r root] [-d dbdir] [-n name] [-s statefile] "
+	    "[-x]\n"
+	    "                  [-a | -P pkgname ...]\n");
 	exit(2);
 }
 
@@ -86,21 +91,56 @@ clear_progress(struct tally *t)
 		fprintf(stderr, "\r\033[K");
 }
 
+/*
+ * S with every byte outside printable ASCII, and '\\', written as
+ * "\\xNN": what JSON output gives for a name that is not UTF-8.
+ */
+static char *
+escaped(const char *s)
+{
+	const unsigned char	*c;
+	char			*out, *p;
+
+	if (s == NULL)
+		return (NULL);
+	if ((out = malloc(4 * strlen(s) + 1)) == NULL)
+		err(2, NULL);
+	for (p = out, c = (const unsigned char *)s; *c != '\0'; c++) {
+		if (*c < 0x20 || *c >= 0x7f || *c == '\\')
+			p += sprintf(p, "\\x%02x", *c);
+		else
+			*p++ = (char)*c;
+	}
+	*p = '\0';
+	return (out);
+}
+
 static void
 print_json(const struct vfy_result *r)
 {
 	json_t	*o;
-	char	*s;
+	char	*s, *path, *pkg, *detail;
 
 	o = json_pack("{s:s,s:s,s:s?,s:s,s:I}", "verdict",
 	    vfy_verdict_name(r->verdict), "path", r->path, "package",
 	    r->package, "detail", r->detail, "bytes",
 	    (json_int_t)r->bytes);
-	/* Paths need not be UTF-8; jansson refuses those, so say so. */
-	if (o == NULL)
-		o = json_pack("{s:s,s:s,s:s}", "verdict",
-		    vfy_verdict_name(r->verdict), "path", "", "detail",
-		    "path is not UTF-8");
+	/*
+	 * Names need not be UTF-8, and JSON strings must be: such a result
+	 * is written with its names escaped, and says so.
+	 */
+	if (o == NULL) {
+		path = escaped(r->path);
+		pkg = escaped(r->package);
+		detail = escaped(r->detail);
+		o = json_pack("{s:s,s:s,s:s?,s:s,s:I,s:b}", "verdict",
+		    vfy_verdict_name(r->verdict), "path", path, "package",
+		    pkg, "detail", detail, "bytes", (json_int_t)r->bytes,
+		    "escaped", 1);
+		free(path);
+		free(pkg);
+		free(detail);
+	}
 	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL)
 		errx(2, "cannot encode JSON");
 	puts(s);
@@ -144,11 +184,16 @@ report(const struct vfy_result *r, void *arg)
 	return (0);
 }
 
+/* Also counts the packages of -a, files or none. */
 static void
 progress(size_t done, size_t total, void *arg)
 {
-	(void)arg;
-	fprintf(stderr, "\rpkg-verify: %zu of %zu packages", done, total);
+	struct tally	*t = arg;
+
+	t->checked = done;
+	if (t->progress)
+		fprintf(stderr, "\rpkg-verify: %zu of %zu packages", done,
+		    total);
 }
 
 static void
@@ -185,6 +230,21 @@ summary(const struct tally *t, size_t packages, double secs)
 	fprintf(stderr, ", %.2f s\n", secs);
 }
 
+/* A count for option OPT: decimal digits only, 1 to 1024. */
+static int
+number(const char *s, const char *opt)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < 1 || v > 1024)
+		errx(2, "%s: \"%s\" is not a number from 1 to 1024", opt, s);
+	return ((int)v);
+}
+
 static void
 parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
     struct tally *t, int export)
@@ -200,7 +260,7 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 		err(2, NULL);
 	o->state = DEFAULT_STATE;
 	o->jobs = 1;
-	while ((ch = getopt_long(argc, argv, "aCc:d:j:n:o:P:p:qr:s:T:vx",
+	while ((ch = getopt_long(argc, argv, "aCc:d:j:n:o:P:p:qr:s:T:vw:x",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -219,7 +279,7 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 			t->json = 1;
 			break;
 		case 'j':
-			o->jobs = atoi(optarg);
+			o->jobs = number(optarg, "-j");
 			if (vfy_set_jobs(ctx, o->jobs) == -1)
 				errx(2, "-j: %s", vfy_error(ctx));
 			break;
@@ -258,6 +318,11 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 		case 'v':
 			t->verbose = 1;
 			break;
+		case 'w':
+			if (vfy_add_walk_dir(ctx, optarg) == -1)
+				errx(2, "-w: %s", vfy_error(ctx));
+			o->walk = 1;
+			break;
 		case 'x':
 			o->flags |= VFY_F_ALLOW_EXPIRED;
 			break;
@@ -268,7 +333,8 @@ parse_opts(int argc, char **argv, vfy_ctx *ctx, struct opts *o,
 	if (o->nkeys == 0 || (o->repo == NULL && o->records == NULL) ||
 	    (o->repo == NULL && o->npinned == 0) ||
 	    (o->quiet && t->verbose) ||
-	    (o->all && o->npkgs > 0) || (export && o->outdir == NULL) ||
+	    (o->all && o->npkgs > 0) || (o->walk && (!o->all || export)) ||
+	    (export && o->outdir == NULL) ||
 	    (!export && o->outdir != NULL))
 		usage();
 }
@@ -291,9 +357,14 @@ setup(vfy_ctx *ctx, const struct opts *o)
 		errx(2, "%s", vfy_error(ctx));
 	if (vfy_load(ctx, o->repo) == -1)
 		errx(2, "%s", vfy_error(ctx));
-	if (vfy_index_info(ctx, &info) == 0 && info.expired)
+	if (vfy_index_info(ctx, &info) == -1)
+		errx(2, "%s: no index loaded", o->repo);
+	if (info.expired)
 		warnx("%s: the index has expired; accepted because of -x",
 		    o->repo);
+	if (info.created > (long long)time(NULL) + 24 * 3600)
+		warnx("%s: the index was made in the future; accepted "
+		    "because of -x", o->repo);
 }
 
 static int
@@ -325,7 +396,7 @@ check_records(struct tally *t, const char *file)
 {
 	FILE	*fp;
 	char	*line = NULL;
-	size_t	 cap = 0;
+	size_t	 cap = 0, nrec = 0;
 	ssize_t	 n;
 
 	if (strcmp(file, "-") == 0)
@@ -337,9 +408,13 @@ check_records(struct tally *t, const char *file)
 			continue;
 		if (vfy_check_record(t->ctx, line, report, t) == -1)
 			errx(2, "%s: %s", file, vfy_error(t->ctx));
+		nrec++;
 	}
 	if (ferror(fp))
 		err(2, "%s", file);
+	/* Nothing checked is not a pass. */
+	if (nrec == 0)
+		errx(2, "%s: no records", file);
 	free(line);
 	if (fp != stdin)
 		fclose(fp);
@@ -375,13 +450,12 @@ main(int argc, char **argv)
 		usage();
 	setup(t.ctx, &o);
 	t.progress = o.all && !o.quiet && isatty(2);
-	if (t.progress)
-		vfy_set_progress(t.ctx, progress, &t);
+	vfy_set_progress(t.ctx, progress, &t);
 	if (o.all && vfy_check_installed(t.ctx, report, &t) == -1)
 		errx(2, "%s", vfy_error(t.ctx));
 	if (o.records != NULL)
 		check_records(&t, o.records);
-	for (i = 0; i < o.npkgs; i++)
+	for (i = 0; i < o.npkgs; i++, t.checked++)
 		if (vfy_check_package(t.ctx, o.pkgs[i], report, &t) == -1)
 			errx(2, "%s", vfy_error(t.ctx));
 	for (i = 0; i < (size_t)argc; i++) {
@@ -395,7 +469,8 @@ main(int argc, char **argv)
 	if (fflush(stdout) == EOF)
 		err(2, "stdout");
 	if (!o.quiet || t.json)
-		summary(&t, t.packages, now() - t0);
+		summary(&t, o.all || o.npkgs > 0 ? t.checked : t.packages,
+		    now() - t0);
 	vfy_free(t.ctx);
 	free(o.pkgs);
 	return (t.problems ? 1 : 0);

@@ -100,6 +100,33 @@ scan
 expect_out "^PACKAGE_NOT_SIGNED - rogue-1.0" "unknown package"
 pass "installed package without any record: PACKAGE_NOT_SIGNED"
 
+# A package deleted from the database, its files changed: -a alone
+# cannot know it is installed; -w finds its files, which nothing claims.
+installed_root "$R"
+echo 'echo pwned' >>"$L/bin/hello-which"
+sqlite3 "$R/var/db/pkg/local.sqlite" "PRAGMA foreign_keys = ON; \
+    DELETE FROM packages WHERE name = 'hello-tools'"
+scan -w /usr/local/bin -w /usr/local/sbin -w /nonexistent
+[ "$RC" -eq 1 ] || fail "package deleted from the database, -w: exit $RC"
+expect_out "^NOT_SIGNED /usr/local/bin/hello-which -: no installed package has this file$" \
+    "file of a deleted package"
+[ "$(grep -c '^NOT_SIGNED /usr/local/s\?bin/' "$T/out")" -eq 7 ] ||
+    fail "-w: $(cat "$T/out")"
+installed_root "$R"
+scan -w /usr/local
+[ "$RC" -eq 0 ] && [ ! -s "$T/out" ] ||
+    fail "-w on the untouched root: exit $RC: $(head -3 "$T/out")"
+pass "-w: files no installed package claims are NOT_SIGNED"
+
+# The database must be the root's: a link to another one is refused.
+installed_root "$R"
+mv "$R/var/db/pkg" "$T/elsewhere-db"
+ln -s "$T/elsewhere-db" "$R/var/db/pkg"
+scan
+[ "$RC" -eq 2 ] || fail "database linked out of the root: exit $RC"
+expect_err "resolved inside the root" "database linked out of the root"
+pass "database linked out of the root: refused"
+
 # Offline store for read-only media, then checked from it alone.
 installed_root "$R"
 run "$PKG_VERIFY" export -s "$T/export.state" -p "$T/k.pub" -c "$REPO" \

@@ -48,6 +48,33 @@ verify
 expect_err 'hello-tools-1\.0\.1\.pkg.*not signed' "unsigned package message"
 pass "unsigned package in All/: exit 1"
 
+# Whatever else a client could fetch from All/ is reported as well.
+unaccounted() {
+	local what=$1 name=$2
+	verify
+	[ "$RC" -eq 1 ] || fail "$what: exit $RC, expected 1"
+	expect_err "All/$name: not a signed package archive" "$what message"
+	pass "$what: exit 1"
+}
+fresh
+cp "$FIXTURES/pkg-versions/older-release/All/hello-tools-1.0.1.pkg" \
+    "$ALL/.hidden.pkg"
+unaccounted "hidden package in All/" '\.hidden\.pkg'
+fresh
+cp "$FIXTURES/pkg-versions/older-release/All/hello-tools-1.0.1.pkg" "$T/evil.pkg"
+ln -s "$T/evil.pkg" "$ALL/evil-9.9.pkg"
+unaccounted "link out of the repository" 'evil-9\.9\.pkg'
+fresh
+cp "$FIXTURES/pkg-versions/older-release/All/hello-tools-1.0.1.pkg" \
+    "$ALL/.x"
+ln -s .x "$ALL/evil-9.9.pkg"
+unaccounted "link to an unsigned file" 'evil-9\.9\.pkg'
+fresh
+ln -s ../All/hello-tools-1.0.2.pkg "$ALL/alias.pkg"
+verify
+[ "$RC" -eq 0 ] || fail "link to a signed archive: exit $RC"
+pass "link to a signed archive: accounted for"
+
 # A package removed after signing.
 fresh
 rm "$ALL/tinyconf-0.3_1.pkg"

@@ -124,6 +124,11 @@ installed_root "$R"
 echo 'debug = yes' >>"$L/etc/tinyconf/tinyconf.conf"
 case_of 0 CONFIG_CHANGED /usr/local/etc/tinyconf/tinyconf.conf \
     "tinyconf config edited, without -C"
+# An edit of a configuration file must not hide a mode change with it.
+installed_root "$R"
+echo 'debug = yes' >>"$L/etc/hello.conf"
+chmod 4755 "$L/etc/hello.conf"
+case_of 1 METADATA /usr/local/etc/hello.conf "config edited and made setuid"
 # The sample beside it is not a configuration file.
 installed_root "$R"
 echo 'debug = yes' >>"$L/etc/hello.conf.sample"

@@ -98,6 +98,13 @@ verify -p "$T/k.pub" -x
 [ "$RC" -eq 0 ] || fail "expired index with -x: exit $RC"
 expect_err "expired" "-x still warns"
 pass "expired index refused, accepted with -x and a warning"
+fresh -t $(( $(date +%s) + 10 * 86400 ))
+verify -p "$T/k.pub"
+[ "$RC" -eq 2 ] || fail "index from the future: exit $RC"
+expect_err "in the future" "index from the future message"
+verify -p "$T/k.pub" -x
+[ "$RC" -eq 0 ] || fail "index from the future with -x: exit $RC"
+pass "index made in the future refused, accepted with -x"
 
 # Rollback, before and after the newer index expired.
 fresh
@@ -218,6 +225,10 @@ grep ' /usr/local/libexec/tinyconf-run ' "$T/all.rec" >"$T/one.rec"
 detached
 [ "$RC" -eq 0 ] || fail "intact detached record: exit $RC"
 pass "an intact detached record verifies alone"
+: >"$T/one.rec"
+detached
+[ "$RC" -eq 2 ] || fail "no detached records: exit $RC"
+pass "a file of no records checks nothing: exit 2"
 
 # A record file from an older signing of the same package.
 fresh
@@ -231,6 +242,24 @@ run "$PKG_VERIFY" -s "$S" -c "$REPO" -r "$R" -p "$T/other.pub" -P hello-tools
 [ "$RC" -eq 1 ] || fail "older record file: exit $RC"
 expect_out "^BAD_SIGNATURE" "older record file"
 pass "record file from an older signing: BAD_SIGNATURE"
+
+# The serial of an index that does not verify is not continued: a forged
+# one near the end of the range would stop every later index.
+fresh
+IDX=$(index_of "$REPO")
+sed -i 's/^serial .*/serial 9223372036854775806/' "$IDX"
+cp "$IDX" "$T/index.before"
+run "$SIGN_REPO" sign -q -k "$T/k.sec" "$REPO"
+[ "$RC" -eq 2 ] || fail "forged serial: exit $RC"
+expect_err "does not verify" "forged serial message"
+cmp -s "$IDX" "$T/index.before" || fail "forged serial: index replaced"
+pass "an index naming our key that does not verify stops the signer"
+# After a key change the old key's serial does not carry over.
+fresh -t 2000000000
+sign other "$REPO" -t 1900000000
+grep -qx 'serial 1900000000' "$(index_of "$REPO")" ||
+    fail "new key: $(grep serial "$(index_of "$REPO")")"
+pass "a new key starts its own serials"
 
 # Signing command: failures leave the existing signatures in place.
 fresh
@@ -252,6 +281,7 @@ cmdcase "that never answers" "echo 'pkg-filesigs-signer 1 $KID'; cat >/dev/null"
 cmdcase "signing with another key" \
     "'$SIGN_REPO' sign-batch -k '$T/other.sec' | sed -u 's/^pkg-filesigs-signer 1 .*/pkg-filesigs-signer 1 $KID/'"
 cmdcase "holding another key" "'$SIGN_REPO' sign-batch -k '$T/other.sec'"
+cmdcase "that signs, then fails" "'$SIGN_REPO' sign-batch -k '$T/k.sec'; exit 3"
 run "$SIGN_REPO" sign -q --signing-command "'$SIGN_REPO' sign-batch -k '$T/k.sec'" \
     -p "$T/k.pub" -n other-name "$REPO"
 [ "$RC" -eq 0 ] || fail "good signing command: exit $RC: $(cat "$T/err")"

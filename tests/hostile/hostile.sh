@@ -132,6 +132,29 @@ signed_and_verifies() {
 	return 0
 }
 
+# installed CASE: the package of a signed CASE unpacked into a root of
+# its own, $R, with the ids write_ids gives.
+installed() {
+	R=$T/root-$1
+	rm -rf "$R"
+	mkdir -p "$R"
+	bsdtar -xpf "$T/ok-$1/All/hostile-1.0.pkg" -C "$R" --exclude '+*' \
+	    2>/dev/null
+	write_ids "$R"
+}
+
+# verifies_installed CASE N: pkg-verify -P finds N files, all OK.
+verifies_installed() {
+	installed "$1"
+	run "$PKG_VERIFY" -s "$T/state.$1" -p "$T/k.pub" -c "$T/ok-$1" \
+	    -r "$R" -P hostile
+	if [ "$RC" -eq 0 ] && grep -q " $2 checked, 0 problems" "$T/err"; then
+		ok "$1: installed files verify"
+	else
+		notok "$1: pkg-verify exit $RC: $(head -3 "$T/out" "$T/err")"
+	fi
+}
+
 must_sign() {
 	local c=$1
 	newrepo "$c" || { notok "$c: cannot make the package"; return; }
@@ -155,20 +178,22 @@ must_sign base
 # Every byte of a UTF-8 name is escaped in a record: many of them, then
 # plain bytes (here a Japanese directory name).
 must_sign escapes-then-plain-path
+# A hard link read after the signer's entry table has grown: its record
+# must carry the content of the file it names, as installed.
+must_sign hardlink-after-many
+verifies_installed hardlink-after-many 304
 rule non-utf8-path
 rule control-char-path
-rule utf8-path-standard-pax
+# pkg under a UTF-8 locale writes such names as plain UTF-8 pax headers.
+must_sign utf8-path-standard-pax
+verifies_installed utf8-path-standard-pax 4
 rule huge-string
 rule huge-name
 
 # A path with a tab and an escape sequence, once signed, must be printed
 # escaped by pkg-verify, never raw.
 if [ -s "$T/ok-control-char-path/filesigs/index" ]; then
-	R=$T/root-cc
-	mkdir -p "$R"
-	bsdtar -xpf "$T/ok-control-char-path/All/hostile-1.0.pkg" -C "$R" \
-	    --exclude '+*' 2>/dev/null
-	write_ids "$R"
+	installed control-char-path
 	p=$(printf '/usr/local/share/hostile/tab\tesc\033[31m')
 	run "$PKG_VERIFY" -v -s "$T/state.cc" -p "$T/k.pub" \
 	    -c "$T/ok-control-char-path" -r "$R" "$p"
@@ -178,6 +203,28 @@ if [ -s "$T/ok-control-char-path/filesigs/index" ]; then
 		ok "control characters in a signed path are printed escaped"
 	else
 		notok "control characters in a signed path: exit $RC, output $(od -c "$T/out" | head -3)"
+	fi
+fi
+
+# A name that is not UTF-8 cannot be a JSON string: --json must still
+# name the file, escaped, and say so.
+if [ -s "$T/ok-non-utf8-path/filesigs/index" ]; then
+	installed non-utf8-path
+	echo changed >>"$R/usr/local/share/hostile/latin1-caf$(printf '\351').txt"
+	run "$PKG_VERIFY" --json -s "$T/state.latin" -p "$T/k.pub" \
+	    -c "$T/ok-non-utf8-path" -r "$R" -P hostile
+	if [ "$RC" -eq 1 ] && python3 - "$T/out" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+f = [l for l in lines if l.get("verdict") == "MODIFIED"]
+assert len(f) == 1, lines
+assert f[0]["path"] == "/usr/local/share/hostile/latin1-caf\\xe9.txt", f
+assert f[0]["escaped"] is True and f[0]["package"] == "hostile-1.0", f
+PY
+	then
+		ok "a name that is not UTF-8 is escaped in JSON, not lost"
+	else
+		notok "non-UTF-8 name in JSON: exit $RC: $(head -3 "$T/out")"
 	fi
 fi
 

@@ -402,6 +402,19 @@ def hardlink_to_dir():
 
 
 @case
+def hardlink_after_many():
+    # A hard link to the first file, after enough entries that the signer
+    # has grown its entry table several times since it read that file.
+    e = base_entries()
+    for i in range(300):
+        e.append(E('/usr/local/share/hostile/f%03d' % i,
+                   data=b'file %d\n' % i))
+    e.append(E('/usr/local/share/hostile/zlink', 'h',
+               target='/usr/local/share/hostile/f000', sum=sum_of(b'file 0\n')))
+    return pkg(e)
+
+
+@case
 def char_device():
     return pkg(base_entries() + [E('/usr/local/share/hostile/null', 'c',
                                    sum=sum_of(b''))])
