@@ -7,6 +7,7 @@
  * type, mode and owner of one file.  A detached record checked on its own
  * is trusted through its own signature instead.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -465,6 +466,42 @@ state_write(vfy_ctx *c, json_t *st)
 }
 
 /*
+ * Runs that share a state file (checks of several jails, say) must not
+ * interleave their reads and writes of it: a serial one of them wrote
+ * would be lost, and with it the protection against a rollback.  Returns
+ * the descriptor holding the lock, -2 when the state cannot be written
+ * anyway (read-only), or -1.
+ */
+static int
+state_lock(vfy_ctx *c)
+{
+	char	path[PATH_MAX], *slash;
+	int	fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s", c->statefile) >=
+	    sizeof(path) - 5)
+		return (err_set(&c->err, "%s: path too long", c->statefile));
+	if ((slash = strrchr(path, '/')) != NULL && slash != path) {
+		*slash = '\0';
+		(void)mkdir_parents(path);
+	}
+	snprintf(path, sizeof(path), "%s.lock", c->statefile);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd == -1 && (errno == EROFS || errno == EACCES))
+		return (-2);
+	if (fd == -1)
+		return (err_set(&c->err, "%s: %s", path, strerror(errno)));
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			err_set(&c->err, "%s: %s", path, strerror(errno));
+			close(fd);
+			return (-1);
+		}
+	}
+	return (fd);
+}
+
+/*
  * Refuse an index older than one already seen for its key (a rollback),
  * and a second, different index with the same serial.
  */
@@ -476,12 +513,17 @@ check_serial(vfy_ctx *c, const char *dir)
 	const char		*seen;
 	char			 hex[65], slot[2048];
 	json_int_t		 prev;
-	int			 r = 0;
+	int			 r = 0, lockfd;
 
 	if (c->statefile == NULL)
 		return (0);
-	if (state_read(c, &st) == -1)
+	if ((lockfd = state_lock(c)) == -1)
 		return (-1);
+	if (state_read(c, &st) == -1) {
+		if (lockfd >= 0)
+			close(lockfd);
+		return (-1);
+	}
 	hex_encode(c->store.index_sha256, 32, hex);
 	snprintf(slot, sizeof(slot), "%s %s", idx->keyid, idx->repo);
 	ent = json_object_get(json_object_get(st, "keys"), slot);
@@ -516,6 +558,8 @@ check_serial(vfy_ctx *c, const char *dir)
 			r = state_write(c, st);
 	}
 	json_decref(st);
+	if (lockfd >= 0)
+		close(lockfd);
 	return (r);
 }
 
@@ -1067,36 +1111,48 @@ vfy_check_path(vfy_ctx *c, const char *path, vfy_report_fn fn, void *arg)
  * not lead out of it through a symlink (var/db/pkg -> /var/db/pkg would
  * check a jail against its host's package list): it must name the same
  * file as the same path resolved inside the root.  A -d directory is the
- * caller's choice and taken as it is.
+ * caller's choice and taken as it is.  *ABSENT tells a database that is
+ * not there at all from one that cannot be used.
  */
 static int
-db_path(vfy_ctx *c, char *buf, size_t n)
+db_path(vfy_ctx *c, char *buf, size_t n, int *absent)
 {
 	const char	*root = c->root ? c->root : "/";
 	struct stat	 in, out;
 	char		 name[NAME_MAX + 1];
-	int		 dfd, e;
+	int		 dfd, e, named;
 
-	if (c->dbdir != NULL) {
+	*absent = 0;
+	if (c->dbdir != NULL)
 		snprintf(buf, n, "%s/local.sqlite", c->dbdir);
+	else
+		snprintf(buf, n, "%s%s", strcmp(root, "/") == 0 ? "" : root,
+		    DB_INSTALLED);
+	if (c->dbdir != NULL || c->rootfd == -1 || strcmp(root, "/") == 0) {
+		if (access(buf, F_OK) == -1 && errno == ENOENT) {
+			*absent = 1;
+			return (err_set(&c->err, "%s: %s", buf,
+			    strerror(errno)));
+		}
 		return (0);
 	}
-	snprintf(buf, n, "%s%s", strcmp(root, "/") == 0 ? "" : root,
-	    DB_INSTALLED);
-	if (c->rootfd == -1 || strcmp(root, "/") == 0)
-		return (0);
 	if ((e = rootfs_parent(c->rootfd, DB_INSTALLED, &dfd, name,
 	    sizeof(name))) == 0) {
 		if (fstatat(dfd, name, &in, AT_SYMLINK_NOFOLLOW) == -1)
 			e = -errno;
 		close(dfd);
 	}
+	named = stat(buf, &out) == 0;
+	/* Not there inside the root, nor by its name: there is none. */
+	if (e == -ENOENT && !named && errno == ENOENT) {
+		*absent = 1;
+		return (err_set(&c->err, "%s: %s", buf, strerror(ENOENT)));
+	}
 	if (e != 0)
 		return (err_set(&c->err, "%s: %s, resolved inside the root "
-		    "%s", buf, strerror(-e), root));
-	if (stat(buf, &out) == -1)
-		return (err_set(&c->err, "%s: %s", buf, strerror(errno)));
-	if (!S_ISREG(in.st_mode) || in.st_dev != out.st_dev ||
+		    "%s%s", buf, strerror(-e), root, named ? "; its name "
+		    "leads out of the root" : ""));
+	if (!named || !S_ISREG(in.st_mode) || in.st_dev != out.st_dev ||
 	    in.st_ino != out.st_ino)
 		return (err_set(&c->err, "%s: leads out of the root %s, or is "
 		    "not a regular file; name the database with a "
@@ -1104,37 +1160,48 @@ db_path(vfy_ctx *c, char *buf, size_t n)
 	return (0);
 }
 
-/* The version pkg's database says is installed, or NULL. */
-static const char *
-installed_version(vfy_ctx *c, const char *name)
+/*
+ * The version pkg's database says is installed in *VER, or NULL.  With
+ * no database at all, -P goes by the index alone; a database that is
+ * there but cannot be used is an error, not a reason to guess.
+ */
+static int
+installed_version(vfy_ctx *c, const char *name, const char **ver)
 {
 	char		path[4096];
-	struct err	e;
 	size_t		lo = 0, hi;
+	int		absent;
 
+	*ver = NULL;
 	if (!c->dbtried) {
-		c->dbtried = 1;
-		/* Without a usable database -P falls back to the index. */
-		if (db_path(c, path, sizeof(path)) == 0 &&
-		    access(path, F_OK) == 0 &&
-		    pkgdb_read(path, &c->db, &e) == 0)
+		if (db_path(c, path, sizeof(path), &absent) == -1) {
+			if (!absent)
+				return (-1);
+			c->dbtried = 1;
+		} else if (pkgdb_read(path, &c->db, &c->err) == -1)
+			return (-1);
+		else {
+			c->dbtried = 1;
 			c->dbloaded = 1;
+		}
 	}
 	if (!c->dbloaded)
-		return (NULL);
+		return (0);
 	hi = c->db.npkgs;
 	while (lo < hi) {
 		size_t	mid = lo + (hi - lo) / 2;
 		int	r = strcmp(c->db.pkgs[mid].name, name);
 
-		if (r == 0)
-			return (c->db.pkgs[mid].version);
+		if (r == 0) {
+			*ver = c->db.pkgs[mid].version;
+			return (0);
+		}
 		if (r < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return (NULL);
+	return (0);
 }
 
 /*
@@ -1172,7 +1239,9 @@ pick_pkg(vfy_ctx *c, const char *name, size_t *out, vfy_report_fn fn,
 		    "no signed record for this package", problems);
 		return (1);
 	}
-	if ((inst = installed_version(c, name)) != NULL) {
+	if (installed_version(c, name, &inst) == -1)
+		return (-1);
+	if (inst != NULL) {
 		if ((p = store_find(&c->store, name, inst)) != NULL) {
 			*out = (size_t)(p - c->store.idx.pkgs);
 			return (0);
@@ -1537,6 +1606,7 @@ dir_names(int dfd, char ***out, size_t *n)
 	int		 fd, e = 0;
 
 	*n = 0;
+	*out = NULL;
 	if ((fd = dup(dfd)) == -1)
 		return (-1);
 	if ((d = fdopendir(fd)) == NULL) {
@@ -1582,13 +1652,17 @@ walk_dir(struct walk_state *ws, int dfd, size_t len)
 	size_t		  n, i, nl;
 	int		  sub;
 
-	if (dir_names(dfd, &names, &n) == -1 &&
-	    walk_report(ws, VFY_UNREADABLE, strerror(errno)))
-		n = 0;
+	/* What could be read is still walked, after the report. */
+	if (dir_names(dfd, &names, &n) == -1)
+		walk_report(ws, VFY_UNREADABLE, strerror(errno));
 	for (i = 0; i < n && !ws->s->stop; i++) {
 		nl = strlen(names[i]);
-		if (len + 1 + nl >= sizeof(ws->path))
+		if (len + 1 + nl >= sizeof(ws->path)) {
+			/* Unseen is not clean: say where it was left out. */
+			walk_report(ws, VFY_UNREADABLE, "holds an entry whose "
+			    "path is too long to check");
 			continue;
+		}
 		ws->path[len] = '/';
 		memcpy(ws->path + len + 1, names[i], nl + 1);
 		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1) {
@@ -1663,11 +1737,11 @@ vfy_check_installed(vfy_ctx *c, vfy_report_fn fn, void *arg)
 	pthread_t	 tid[256];
 	char		 path[4096];
 	size_t		 i;
-	int		 n, started = 0, ret = -1;
+	int		 n, started = 0, ret = -1, absent;
 
 	if (!c->loaded)
 		return (err_set(&c->err, "no signatures loaded"));
-	if (need_root(c) == -1 || db_path(c, path, sizeof(path)) == -1)
+	if (need_root(c) == -1 || db_path(c, path, sizeof(path), &absent) == -1)
 		return (-1);
 	if (pkgdb_read(path, &s.db, &c->err) == -1)
 		return (-1);
@@ -1784,6 +1858,7 @@ export_names(vfy_ctx *c, int recfd, const char *const *names, size_t n)
 	struct pkgdb	db;
 	char		path[4096];
 	size_t		i, k;
+	int		absent;
 
 	if (n > 0) {
 		for (i = 0; i < n; i++) {
@@ -1801,10 +1876,9 @@ export_names(vfy_ctx *c, int recfd, const char *const *names, size_t n)
 		}
 		return (0);
 	}
-	if (need_root(c) == -1)
-		return (-1);
-	db_path(c, path, sizeof(path));
-	if (pkgdb_read(path, &db, &c->err) == -1)
+	if (need_root(c) == -1 ||
+	    db_path(c, path, sizeof(path), &absent) == -1 ||
+	    pkgdb_read(path, &db, &c->err) == -1)
 		return (-1);
 	for (i = 0; i < db.npkgs; i++) {
 		const struct index_pkg *p = store_find(&c->store,

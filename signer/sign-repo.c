@@ -392,6 +392,8 @@ backend_start(struct backend *b, const char *cmd)
 	case -1:
 		err(2, "fork");
 	case 0:
+		/* A group of its own, so that all of it can be stopped. */
+		(void)setpgid(0, 0);
 		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1)
 			_exit(127);
 		close(in[0]);
@@ -401,6 +403,7 @@ backend_start(struct backend *b, const char *cmd)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	(void)setpgid(b->pid, b->pid);
 	close(in[0]);
 	close(out[1]);
 	if ((b->to = fdopen(in[1], "w")) == NULL)
@@ -418,6 +421,38 @@ backend_start(struct backend *b, const char *cmd)
 		    b->key->id);
 }
 
+static double
+now_seconds(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/*
+ * The command's exit status, waiting at most the signing timeout once its
+ * input is closed: a hung ssh must not keep the run, and the lock on the
+ * signatures, for ever.  Returns 0, or 1 when it did not exit in time.
+ */
+static int
+wait_exit(const struct backend *b, int *status)
+{
+	const struct timespec	 tick = { 0, 20 * 1000 * 1000 };
+	double			 end = now_seconds() + b->timeout;
+	pid_t			 r;
+
+	for (;;) {
+		if ((r = waitpid(b->pid, status, WNOHANG)) == b->pid)
+			return (0);
+		if (r == -1 && errno != EINTR)
+			err(2, "waitpid");
+		if (now_seconds() > end)
+			return (1);
+		(void)nanosleep(&tick, NULL);
+	}
+}
+
 static void
 backend_stop(struct backend *b)
 {
@@ -427,8 +462,14 @@ backend_stop(struct backend *b)
 		return;
 	fclose(b->to);
 	close(b->fromfd);
-	if (waitpid(b->pid, &status, 0) == -1)
-		err(2, "waitpid");
+	b->remote = 0;
+	if (wait_exit(b, &status) == 1) {
+		(void)kill(-b->pid, SIGKILL);
+		(void)waitpid(b->pid, &status, 0);
+		errx(2, "signing command \"%s\" did not exit within %d s "
+		    "of its input closing; signatures not replaced", b->cmd,
+		    b->timeout);
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		errx(2, "signing command \"%s\" failed (status %d); "
 		    "signatures not replaced", b->cmd,
@@ -1023,15 +1064,6 @@ default_jobs(void)
 	return (n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n);
 }
 
-static double
-now_seconds(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
 static int
 dup_check(struct index_pkg *sorted, size_t n)
 {
@@ -1428,89 +1460,90 @@ verify_package(const struct store *st, const char *repodir,
 	recfile_free(&rf);
 }
 
-/*
- * DIR/TARGET with "." and ".." folded, as a path relative to the
- * repository; -1 when it climbs out of the repository or is too long.
- */
-static int
-fold_path(const char *dir, const char *target, char *out, size_t outsz)
-{
-	char	 in[2 * PATH_MAX + 2], *comp, *save, *slash;
-	size_t	 len = 0, clen;
+/* A signed archive as the file system has it, for links to find it. */
+struct archive_id {
+	dev_t			 dev;
+	ino_t			 ino;
+	const struct index_pkg	*pkg;
+};
 
-	if ((size_t)snprintf(in, sizeof(in), "%s/%s", dir, target) >=
-	    sizeof(in))
-		return (-1);
-	out[0] = '\0';
-	for (comp = strtok_r(in, "/", &save); comp != NULL;
-	    comp = strtok_r(NULL, "/", &save)) {
-		if (strcmp(comp, ".") == 0)
-			continue;
-		if (strcmp(comp, "..") == 0) {
-			if (len == 0)
-				return (-1);
-			slash = strrchr(out, '/');
-			len = slash != NULL ? (size_t)(slash - out) : 0;
-			out[len] = '\0';
-			continue;
-		}
-		clen = strlen(comp);
-		if (len + 1 + clen + 1 > outsz)
-			return (-1);
-		if (len > 0)
-			out[len++] = '/';
-		memcpy(out + len, comp, clen + 1);
-		len += clen;
-	}
+static int
+archive_id_cmp(const void *a, const void *b)
+{
+	const struct archive_id	*x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return (x->dev < y->dev ? -1 : 1);
+	if (x->ino != y->ino)
+		return (x->ino < y->ino ? -1 : 1);
 	return (0);
+}
+
+/* Whether the link REL is named for P, name-version.pkg, as pkg names it. */
+static int
+link_names(const char *rel, const struct index_pkg *p)
+{
+	const char	*base = strrchr(rel, '/');
+	char		 want[PATH_MAX];
+	size_t		 n;
+
+	base = base != NULL ? base + 1 : rel;
+	n = (size_t)snprintf(want, sizeof(want), "%s-%s.", p->name,
+	    p->version);
+	return (n < sizeof(want) && strncmp(base, want, n) == 0 &&
+	    is_pkg_name(base) && strchr(base + n, '.') == NULL);
 }
 
 /*
  * A symlink under All/ is what pkg repo --hash leaves for clients that
- * ask for a package by its plain name: it is accounted for only when it
- * leads, inside All/, to an archive the index signs.
+ * ask for a package by its plain name.  It is accounted for only when,
+ * followed by the kernel as a client's server would follow it, it leads
+ * to the very file of an archive the index signs (same device and inode:
+ * no reading of the link text can be fooled by links elsewhere), and is
+ * named for that package.
  */
 static int
-signed_link(int repofd, const char *rel, const char **archives, size_t n)
+signed_link(int repofd, const char *rel, const struct archive_id *ids,
+    size_t n)
 {
-	char	 target[PATH_MAX], path[PATH_MAX], dir[PATH_MAX], *slash;
-	const char *key = path;
-	ssize_t	 len;
-	int	 hops;
+	struct archive_id	 key = { 0 }, *hit;
+	struct stat		 lst, st;
 
-	snprintf(path, sizeof(path), "%s", rel);
-	for (hops = 0; hops < 8; hops++) {
-		len = readlinkat(repofd, path, target, sizeof(target) - 1);
-		if (len <= 0 || target[0] == '/')
-			return (0);
-		target[len] = '\0';
-		snprintf(dir, sizeof(dir), "%s", path);
-		if ((slash = strrchr(dir, '/')) == NULL)
-			return (0);
-		*slash = '\0';
-		if (fold_path(dir, target, path, sizeof(path)) == -1 ||
-		    strncmp(path, "All/", 4) != 0)
-			return (0);
-		if (bsearch(&key, archives, n, sizeof(*archives),
-		    strp_cmp) != NULL)
-			return (1);
-	}
-	return (0);
+	if (fstatat(repofd, rel, &lst, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISLNK(lst.st_mode) || fstatat(repofd, rel, &st, 0) == -1 ||
+	    !S_ISREG(st.st_mode))
+		return (0);
+	key.dev = st.st_dev;
+	key.ino = st.st_ino;
+	hit = bsearch(&key, ids, n, sizeof(*ids), archive_id_cmp);
+	return (hit != NULL && link_names(rel, hit->pkg));
 }
 
 /* Everything under All/ that a client could fetch must be signed. */
 static void
 check_unsigned(const struct store *st, const char *repodir)
 {
-	struct pkglist	 l = { 0 }, other = { 0 };
-	const char	**archives;
-	size_t		 i, n = st->idx.npkgs;
+	struct pkglist		 l = { 0 }, other = { 0 };
+	struct archive_id	*ids;
+	struct stat		 sb;
+	const char		**archives;
+	size_t			 i, n = st->idx.npkgs, nids = 0;
 
-	if ((archives = calloc(n ? n : 1, sizeof(*archives))) == NULL)
+	if ((archives = calloc(n ? n : 1, sizeof(*archives))) == NULL ||
+	    (ids = calloc(n ? n : 1, sizeof(*ids))) == NULL)
 		err(2, NULL);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		archives[i] = st->idx.pkgs[i].archive;
+		/* verify_package() reports an archive that is not there. */
+		if (fstatat(st->repofd, archives[i], &sb,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode)) {
+			ids[nids].dev = sb.st_dev;
+			ids[nids].ino = sb.st_ino;
+			ids[nids++].pkg = &st->idx.pkgs[i];
+		}
+	}
 	sort_array(archives, n, sizeof(*archives), strp_cmp);
+	sort_array(ids, nids, sizeof(*ids), archive_id_cmp);
 
 	find_packages(st->repofd, repodir, &l, &other);
 	for (i = 0; i < l.n; i++) {
@@ -1521,14 +1554,16 @@ check_unsigned(const struct store *st, const char *repodir)
 		free(l.v[i]);
 	}
 	for (i = 0; i < other.n; i++) {
-		if (!signed_link(st->repofd, other.v[i], archives, n))
+		if (!signed_link(st->repofd, other.v[i], ids, nids))
 			problem("%s/%s: not a signed package archive, and not "
-			    "a link to one", repodir, other.v[i]);
+			    "a link to one named for it", repodir,
+			    other.v[i]);
 		free(other.v[i]);
 	}
 	free(l.v);
 	free(other.v);
 	free(archives);
+	free(ids);
 }
 
 static int

@@ -70,17 +70,58 @@ usage(void)
 	exit(2);
 }
 
-/* Print a name so that no byte of it can fake a line of output. */
+/*
+ * The length of the UTF-8 character at S, or 0 when S does not start a
+ * well-formed one that prints: C1 controls (U+0080 to U+009F, such as
+ * CSI) act on terminals as the C0 ones do.
+ */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned int	c;
+	size_t		n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c < 0xa0)
+		return (0);
+	return (n);
+}
+
+/*
+ * Print a name so that no byte of it can fake a line of output or drive
+ * the terminal: controls, backslashes and bytes that are not part of a
+ * printable UTF-8 character are written as \\xNN.
+ */
 static void
 put_safe(FILE *fp, const char *s)
 {
-	const unsigned char	*c;
+	const unsigned char	*c = (const unsigned char *)s;
+	size_t			 n;
 
-	for (c = (const unsigned char *)s; *c != '\0'; c++) {
-		if (*c < 0x20 || *c == 0x7f || *c == '\\')
-			fprintf(fp, "\\x%02x", *c);
-		else
-			putc(*c, fp);
+	while (*c != '\0') {
+		if (*c >= 0x20 && *c < 0x7f && *c != '\\') {
+			putc(*c++, fp);
+		} else if (*c >= 0x80 && (n = utf8_len(c)) > 0) {
+			fwrite(c, 1, n, fp);
+			c += n;
+		} else
+			fprintf(fp, "\\x%02x", *c++);
 	}
 }
 

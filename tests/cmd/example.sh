@@ -3,12 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 : "${CHECK_FILE:?CHECK_FILE must name the built example}"
 
-keygen k
-REPO=$T/141amd64-default
-copy_repo "$POUDRIERE" "$REPO"
-sign k "$REPO"
-R=$T/root
-installed_root "$R"
+signed_setup
 
 expect_rc 0 "one file" "$CHECK_FILE" -p "$T/k.pub" -c "$REPO" -r "$R" \
     /usr/local/bin/hello-true

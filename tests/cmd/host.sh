@@ -118,6 +118,47 @@ scan -w /usr/local
     fail "-w on the untouched root: exit $RC: $(head -3 "$T/out")"
 pass "-w: files no installed package claims are NOT_SIGNED"
 
+# Names are printed so that they cannot drive a terminal: C1 controls,
+# in UTF-8 or as lone bytes, are escaped; other UTF-8 is not.
+installed_root "$R"
+touch "$L/bin/$(printf 'c1-\302\233')" "$L/bin/$(printf 'lone-\233')" \
+    "$L/bin/$(printf 'caf\303\251')"
+scan -w /usr/local/bin
+[ "$RC" -eq 1 ] || fail "odd names: exit $RC"
+expect_out '^NOT_SIGNED /usr/local/bin/c1-\\xc2\\x9b -' "C1 control in UTF-8"
+expect_out '^NOT_SIGNED /usr/local/bin/lone-\\x9b -' "lone C1 byte"
+expect_out "^NOT_SIGNED /usr/local/bin/$(printf 'caf\303\251') -" "UTF-8 name"
+pass "names: controls escaped, UTF-8 printed"
+
+# What the walk cannot reach is a problem, never a silent pass: a file
+# below a path longer than PATH_MAX, and a tree deeper than the
+# descriptors allowed.
+installed_root "$R"
+python3 - "$L/bin" <<'PY'
+import os, sys
+os.chdir(sys.argv[1])
+for _ in range(17):
+    os.mkdir('d' * 250)
+    os.chdir('d' * 250)
+open('hidden', 'w').write('#!/bin/sh\n')
+PY
+scan -w /usr/local/bin
+[ "$RC" -eq 1 ] || fail "-w, path beyond PATH_MAX: exit $RC"
+expect_out "^UNREADABLE /usr/local/bin/d.*too long" "-w, path beyond PATH_MAX"
+installed_root "$R"
+python3 - "$L/bin" <<'PY'
+import os, sys
+os.chdir(sys.argv[1])
+for _ in range(300):
+    os.mkdir('d')
+    os.chdir('d')
+PY
+(ulimit -n 128 && scan -w /usr/local/bin; echo "$RC" >"$T/rc")
+[ "$(cat "$T/rc")" -eq 1 ] || fail "-w, out of descriptors: exit $(cat "$T/rc")"
+expect_out "^UNREADABLE /usr/local/bin/d/d.*: Too many open files" \
+    "-w, out of descriptors"
+pass "-w: what cannot be walked is UNREADABLE"
+
 # The database must be the root's: a link to another one is refused.
 installed_root "$R"
 mv "$R/var/db/pkg" "$T/elsewhere-db"
@@ -125,7 +166,15 @@ ln -s "$T/elsewhere-db" "$R/var/db/pkg"
 scan
 [ "$RC" -eq 2 ] || fail "database linked out of the root: exit $RC"
 expect_err "resolved inside the root" "database linked out of the root"
-pass "database linked out of the root: refused"
+pv -p "$T/k.pub" -c "$REPO" -r "$R" -P hello-tools
+[ "$RC" -eq 2 ] || fail "database linked out of the root, -P: exit $RC"
+rm -f "$T/elsewhere-db"/local.sqlite-*
+run "$PKG_VERIFY" export -s "$T/export.state" -p "$T/k.pub" -c "$REPO" \
+    -r "$R" -o "$T/offline-out" -a
+[ "$RC" -eq 2 ] || fail "database linked out of the root, export: exit $RC"
+[ -z "$(ls "$T/elsewhere-db" | grep -v '^local.sqlite$')" ] ||
+    fail "export wrote next to a database outside the root"
+pass "database linked out of the root: refused by -a, -P and export"
 
 # Offline store for read-only media, then checked from it alone.
 installed_root "$R"

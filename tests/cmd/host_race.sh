@@ -18,12 +18,7 @@ if ! command -v strace >/dev/null 2>&1; then
 fi
 RUNS=${HOST_RACE_RUNS:-100}
 
-keygen k
-REPO=$T/141amd64-default
-copy_repo "$POUDRIERE" "$REPO"
-sign k "$REPO"
-R=$T/root
-installed_root "$R"
+signed_setup
 OUT=$T/outside
 mkdir -p "$OUT"
 cp -p "$R/usr/local/libexec/tinyconf-run" "$OUT/tinyconf-run"

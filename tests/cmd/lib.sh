@@ -172,6 +172,17 @@ installed_root() {
 	fix_modes "$1"
 }
 
+# signed_setup: key k, the poudriere fixture signed with it in $REPO, and
+# the sample installed root in $R.
+signed_setup() {
+	keygen k
+	REPO=$T/141amd64-default
+	copy_repo "$POUDRIERE" "$REPO"
+	sign k "$REPO"
+	R=$T/root
+	installed_root "$R"
+}
+
 # extract_root DIR PKG...: the payload of each package unpacked into DIR.
 extract_root() {
 	local root=$1 p

@@ -70,10 +70,23 @@ cp "$FIXTURES/pkg-versions/older-release/All/hello-tools-1.0.1.pkg" \
 ln -s .x "$ALL/evil-9.9.pkg"
 unaccounted "link to an unsigned file" 'evil-9\.9\.pkg'
 fresh
-ln -s ../All/hello-tools-1.0.2.pkg "$ALL/alias.pkg"
+ln -s ../All/hello-tools-1.0.2.pkg "$ALL/hello-tools-1.0.2.txz"
 verify
 [ "$RC" -eq 0 ] || fail "link to a signed archive: exit $RC"
-pass "link to a signed archive: accounted for"
+pass "link to a signed archive, named for it: accounted for"
+fresh
+ln -s tinyconf-0.3_1.pkg "$ALL/hello-tools-1.0.2.txz"
+unaccounted "link to another package's archive" 'hello-tools-1\.0\.2\.txz'
+# The text of a link says nothing: "../evil/../All/x" through a link
+# "evil" to a directory elsewhere serves that directory's All/x.
+fresh
+mkdir -p "$T/site/x" "$T/site/All"
+echo 'not a package' >"$T/site/All/hello-tools-1.0.2.pkg"
+ln -s "$T/site/x" "$REPO/.real_1700000000/evil"
+mkdir "$ALL/sub"
+ln -s ../../evil/../All/hello-tools-1.0.2.pkg "$ALL/sub/hello-tools-1.0.2.txz"
+unaccounted "link whose text seems to lead to a signed archive" \
+    'sub/hello-tools-1\.0\.2\.txz'
 
 # A package removed after signing.
 fresh

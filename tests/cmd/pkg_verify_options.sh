@@ -5,12 +5,7 @@
 # Each group runs on its own, so one failure does not hide the others.
 . "$(dirname "$0")/lib.sh"
 
-keygen k
-REPO=$T/141amd64-default
-copy_repo "$POUDRIERE" "$REPO"
-sign k "$REPO"
-R=$T/root
-installed_root "$R"
+signed_setup
 
 expiry() {
 	local old=$T/expired/141amd64-default

@@ -89,22 +89,22 @@ verify -T "$T/trust"
 [ "$RC" -eq 2 ] || fail "substituted key file: exit $RC"
 pass "a key file that does not match its fingerprint is refused"
 
-# Freshness.
-fresh -t 1000000 -e 1
-verify -p "$T/k.pub"
-[ "$RC" -eq 2 ] || fail "expired index: exit $RC"
-expect_err "expired" "expired index message"
-verify -p "$T/k.pub" -x
-[ "$RC" -eq 0 ] || fail "expired index with -x: exit $RC"
-expect_err "expired" "-x still warns"
-pass "expired index refused, accepted with -x and a warning"
-fresh -t $(( $(date +%s) + 10 * 86400 ))
-verify -p "$T/k.pub"
-[ "$RC" -eq 2 ] || fail "index from the future: exit $RC"
-expect_err "in the future" "index from the future message"
-verify -p "$T/k.pub" -x
-[ "$RC" -eq 0 ] || fail "index from the future with -x: exit $RC"
-pass "index made in the future refused, accepted with -x"
+# Freshness: refused by the clock, accepted with -x and a warning.
+clock_refused() {
+	local what=$1 word=$2
+	shift 2
+	fresh "$@"
+	verify -p "$T/k.pub"
+	[ "$RC" -eq 2 ] || fail "$what: exit $RC"
+	expect_err "$word" "$what message"
+	verify -p "$T/k.pub" -x
+	[ "$RC" -eq 0 ] || fail "$what with -x: exit $RC"
+	expect_err "$word" "$what: -x still warns"
+	pass "$what refused, accepted with -x and a warning"
+}
+clock_refused "expired index" "expired" -t 1000000 -e 1
+clock_refused "index made in the future" "in the future" \
+    -t $(( $(date +%s) + 10 * 86400 ))
 
 # Rollback, before and after the newer index expired.
 fresh
@@ -120,6 +120,22 @@ expect_err "rollback" "rollback message"
 verify -p "$T/k.pub" -x
 [ "$RC" -eq 2 ] || fail "rollback with -x: exit $RC"
 pass "rollback to an older index refused"
+
+# Checks that share a state file, run at once, keep every serial: a lost
+# one would let that repository roll back.
+fresh
+sign k "$REPO" -n one
+copy_repo "$POUDRIERE" "$T/two"
+sign k "$T/two" -n two
+for i in $(seq 20); do
+	rm -f "$S"
+	"$PKG_VERIFY" -q -s "$S" -p "$T/k.pub" -c "$REPO" -r "$R" -P tinyconf &
+	"$PKG_VERIFY" -q -s "$S" -p "$T/k.pub" -c "$T/two" -r "$R" -P tinyconf &
+	wait
+	grep -q " one\"" "$S" && grep -q " two\"" "$S" ||
+	    fail "concurrent checks lost a serial in run $i: $(cat "$S")"
+done
+pass "concurrent checks sharing a state file keep both serials"
 
 fresh
 cp -a "$(dirname "$(index_of "$REPO")")" "$T/old2"
@@ -282,6 +298,8 @@ cmdcase "signing with another key" \
     "'$SIGN_REPO' sign-batch -k '$T/other.sec' | sed -u 's/^pkg-filesigs-signer 1 .*/pkg-filesigs-signer 1 $KID/'"
 cmdcase "holding another key" "'$SIGN_REPO' sign-batch -k '$T/other.sec'"
 cmdcase "that signs, then fails" "'$SIGN_REPO' sign-batch -k '$T/k.sec'; exit 3"
+cmdcase "that signs, then never exits" \
+    "'$SIGN_REPO' sign-batch -k '$T/k.sec'; sleep 3600"
 run "$SIGN_REPO" sign -q --signing-command "'$SIGN_REPO' sign-batch -k '$T/k.sec'" \
     -p "$T/k.pub" -n other-name "$REPO"
 [ "$RC" -eq 0 ] || fail "good signing command: exit $RC: $(cat "$T/err")"
