@@ -429,38 +429,46 @@ mkdir_parents(char *dir)
 	}
 }
 
+/*
+ * The directory of the state file in DIR, and its name in *BASE.  The
+ * directory is made (with its parents, as /var/db/pkg-verify) when the
+ * state is locked, before anything is read or written.
+ */
+static int
+state_dir(const vfy_ctx *c, char *dir, size_t n, const char **base)
+{
+	const char	*slash = strrchr(c->statefile, '/');
+	size_t		 len;
+
+	*base = slash != NULL ? slash + 1 : c->statefile;
+	if (slash == NULL)
+		len = (size_t)snprintf(dir, n, ".");
+	else if (slash == c->statefile)
+		len = (size_t)snprintf(dir, n, "/");
+	else
+		len = (size_t)snprintf(dir, n, "%.*s",
+		    (int)(slash - c->statefile), c->statefile);
+	return (len >= n ? -1 : 0);
+}
+
 static int
 state_write(vfy_ctx *c, json_t *st)
 {
-	char	*text, *dir, *slash;
-	int	 dfd, r;
+	const char	*base;
+	char		*text, dir[PATH_MAX];
+	int		 dfd, r = -1;
 
+	if (state_dir(c, dir, sizeof(dir), &base) == -1)
+		return (err_set(&c->err, "%s: path too long", c->statefile));
 	if ((text = json_dumps(st, JSON_SORT_KEYS | JSON_INDENT(1))) == NULL)
 		return (err_set(&c->err, "out of memory"));
-	if ((dir = strdup(c->statefile)) == NULL) {
-		free(text);
-		return (err_set(&c->err, "out of memory"));
-	}
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash != NULL)
-		*slash = '\0';
-	/* The first run makes the state's directory (/var/db/pkg-verify). */
-	if (slash != NULL && mkdir_parents(dir) == -1) {
-		free(dir);
-		free(text);
-		return (err_set(&c->err, "%s: %s", c->statefile,
-		    strerror(errno)));
-	}
-	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = dfd == -1 ? -1 : write_atomic(dfd, slash ? strrchr(c->statefile,
-	    '/') + 1 : c->statefile, text, strlen(text), 0644);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd != -1)
+		r = write_atomic(dfd, base, text, strlen(text), 0644);
 	if (r == -1)
 		err_set(&c->err, "%s: %s", c->statefile, strerror(errno));
 	if (dfd != -1)
 		close(dfd);
-	free(dir);
 	free(text);
 	return (r);
 }
@@ -475,16 +483,16 @@ state_write(vfy_ctx *c, json_t *st)
 static int
 state_lock(vfy_ctx *c)
 {
-	char	path[PATH_MAX], *slash;
-	int	fd;
+	const char	*base;
+	char		 path[PATH_MAX];
+	int		 fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s", c->statefile) >=
-	    sizeof(path) - 5)
+	if (state_dir(c, path, sizeof(path), &base) == -1 ||
+	    (size_t)snprintf(NULL, 0, "%s.lock", c->statefile) >=
+	    sizeof(path))
 		return (err_set(&c->err, "%s: path too long", c->statefile));
-	if ((slash = strrchr(path, '/')) != NULL && slash != path) {
-		*slash = '\0';
-		(void)mkdir_parents(path);
-	}
+	/* The first run makes the state's directory; open() says if not. */
+	(void)mkdir_parents(path);
 	snprintf(path, sizeof(path), "%s.lock", c->statefile);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd == -1 && (errno == EROFS || errno == EACCES))

@@ -102,6 +102,7 @@ sweep() {
 	local label=$1 key=$2 time=$3 oldkey=$4 same=$5 prep=${6:-}
 	local ref=$T/$label.ref/141amd64-default w=$T/$label.w/141amd64-default
 	local call num what state npoints=0 nold=0 nnew=0 f
+	local idx_old idx_new idx_now
 
 	snap "$(sigs_of "$OLD")" "$T/$label.old"
 	copy_repo "$OLD" "$ref"
@@ -116,6 +117,9 @@ sweep() {
 	    sed 's/ /  /' | LC_ALL=C sort >"$T/$label.need"
 	cmp -s "$T/$label.old" "$T/$label.new" &&
 	    fail "$label: old and new signatures are the same"
+	# The digest lines of the index, which tell the two sets apart.
+	idx_old=$(grep ' \./index$' "$T/$label.old")
+	idx_new=$(grep ' \./index$' "$T/$label.new")
 
 	copy_repo "$OLD" "$w"
 	[ -z "$prep" ] || "$prep" "$w"
@@ -139,9 +143,8 @@ sweep() {
 		# Old: everything there was is there, byte for byte; what else
 		# there is belongs to the new set or is a temporary file.
 		# New: the index and everything it needs is the new set's.
-		if grep -q ' \./index$' "$T/$label.now" &&
-		    [ "$(grep ' \./index$' "$T/$label.now")" = \
-		    "$(grep ' \./index$' "$T/$label.old")" ]; then
+		idx_now=$(grep ' \./index$' "$T/$label.now" || true)
+		if [ -n "$idx_now" ] && [ "$idx_now" = "$idx_old" ]; then
 			state=old
 			nold=$((nold + 1))
 			f=$(comm -23 "$T/$label.old" "$T/$label.now")
@@ -151,16 +154,14 @@ sweep() {
 			    grep -v '/\.tmp\.' | comm -23 - "$T/$label.new")
 			[ -z "$f" ] ||
 			    at_point "old index, but strange files: $f"
-		elif [ "$(grep ' \./index$' "$T/$label.now")" = \
-		    "$(grep ' \./index$' "$T/$label.new")" ]; then
+		elif [ "$idx_now" = "$idx_new" ]; then
 			state=new
 			nnew=$((nnew + 1))
 			f=$(comm -23 "$T/$label.new" "$T/$label.now")
 			[ -z "$f" ] ||
 			    at_point "new index, but missing: $f"
 		else
-			at_point "an index neither old nor new:" \
-			    "$(grep ' \./index$' "$T/$label.now")"
+			at_point "an index neither old nor new: $idx_now"
 		fi
 		if [ "$state" = new ] || [ "$same" = 1 ]; then
 			k=$([ "$state" = new ] && echo "$key" || echo "$oldkey")

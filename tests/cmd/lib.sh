@@ -172,13 +172,14 @@ installed_root() {
 	fix_modes "$1"
 }
 
-# signed_setup: key k, the poudriere fixture signed with it in $REPO, and
-# the sample installed root in $R.
+# signed_setup [KEY]: key KEY (default k), the poudriere fixture signed
+# with it in $REPO, and the sample installed root in $R.
 signed_setup() {
-	keygen k
+	local key=${1:-k}
+	keygen "$key"
 	REPO=$T/141amd64-default
 	copy_repo "$POUDRIERE" "$REPO"
-	sign k "$REPO"
+	sign "$key" "$REPO"
 	R=$T/root
 	installed_root "$R"
 }

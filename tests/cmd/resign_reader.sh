@@ -17,14 +17,9 @@ if ! command -v strace >/dev/null 2>&1; then
 	exit 77
 fi
 
-keygen a
 keygen b
 keygen c
-REPO=$T/141amd64-default
-copy_repo "$POUDRIERE" "$REPO"
-sign a "$REPO"
-R=$T/root
-installed_root "$R"
+signed_setup a
 PINS=(-p "$T/a.pub" -p "$T/b.pub" -p "$T/c.pub")
 RECS=$(records_of "$REPO")
 KEYS=(b c a)

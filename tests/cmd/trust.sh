@@ -136,6 +136,11 @@ for i in $(seq 20); do
 	    fail "concurrent checks lost a serial in run $i: $(cat "$S")"
 done
 pass "concurrent checks sharing a state file keep both serials"
+run "$PKG_VERIFY" -q -s "$T/made/on/demand/state" -p "$T/k.pub" -c "$REPO" \
+    -r "$R" -P tinyconf
+[ "$RC" -eq 0 ] && [ -s "$T/made/on/demand/state" ] ||
+    fail "state file in directories yet to be made: exit $RC"
+pass "the state file's directory is made with its parents"
 
 fresh
 cp -a "$(dirname "$(index_of "$REPO")")" "$T/old2"
